@@ -1,0 +1,38 @@
+# The README's two commands are `make demo` and `make test`; both set up what is missing first.
+STATICCHECK_VERSION := v0.8.2
+GOBIN_DIR := $(shell go env GOPATH)/bin
+FUZZTIME ?= 30s
+BENCHTIME ?= 1s
+BENCHCOUNT ?= 6
+
+.PHONY: setup demo test lint bench fuzz
+
+setup:
+	@./scripts/setup.sh
+
+## demo: the main job (until the Kafka runtime exists: a RocksDB store written, read and scanned)
+demo: setup
+	go run ./cmd/tributary-demo
+
+## test: every test of every package
+test: setup
+	go test -count=1 ./...
+
+## lint: gofmt, go vet and staticcheck at a pinned version (CI runs it)
+lint: setup
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	@[ -x $(GOBIN_DIR)/staticcheck ] && $(GOBIN_DIR)/staticcheck -version | grep -q '($(STATICCHECK_VERSION:v%=%))' || go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(GOBIN_DIR)/staticcheck ./...
+
+## bench: the benchmarks of BENCHMARKS.md, beside their baselines (output in bench.txt; compare with benchstat)
+bench: setup
+	go test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=$(BENCHCOUNT) ./store/... | tee bench.txt
+
+## fuzz: every fuzz target for FUZZTIME each
+fuzz: setup
+	@for pkg in $$(go list ./...); do \
+		for f in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; go test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
