@@ -3,6 +3,7 @@ package kv
 import (
 	"bytes"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tidwall/btree"
 
@@ -173,17 +174,9 @@ func (m *Memory) newCursor(op string, from, to []byte, toExclusive, reverse bool
 			return cursor.Empty[[]byte, []byte](), nil
 		}
 	}
-	c := &memCursor{m: m, from: clone(from), to: clone(to), toExclusive: toExclusive, reverse: reverse}
-	c.it = m.tree.Iter()
+	c := &memCursor{m: m, r: newReader(m, from, to, toExclusive, reverse)}
 	m.cursors.Add(c)
 	return c, nil
-}
-
-func clone(b []byte) []byte {
-	if b == nil {
-		return nil
-	}
-	return append(make([]byte, 0, len(b)), b...)
 }
 
 // ApproximateNumEntries returns the exact number of keys.
@@ -219,83 +212,175 @@ func (m *Memory) Close() error {
 	return nil
 }
 
-// memCursor walks the tree between optional bounds. It holds no lock between calls: it
-// remembers the engine's version, and when a write happened since its last step it seeks
-// again from the last key it returned.
+// memCursor is the handle a range returns. The work is done by a memReader taken from a
+// pool, so that a range allocates only this small handle: ranges run per record in window and
+// session stores, and garbage there makes the collector scan the whole store again.
+//
+// Closing the engine sets invalid (the only field another goroutine writes); the cursor's own
+// goroutine notices it and stores the error, so State needs no lock.
 type memCursor struct {
 	cursor.State
-	m           *Memory
+	m       *Memory
+	r       *memReader // nil once closed
+	cur     entry
+	has     bool
+	invalid atomic.Bool
+}
+
+// memReader walks the tree between optional bounds. It holds no lock between calls: it reads
+// ahead a few items at a time under the engine's read lock (16, then 64), which the cursor
+// then serves without locking. It remembers the engine's version, and when a write happened
+// since its last read-ahead it seeks again after the last key it read.
+type memReader struct {
 	it          btree.IterG[entry]
+	bounds      []byte // backing array of from and to, reused
 	from, to    []byte
 	toExclusive bool
 	reverse     bool
 	started     bool
-	done        bool
+	done        bool // the tree holds nothing more in range
 	version     uint64
-	cur         entry
-	has         bool
+	last        []byte // the last key read ahead
+	buf         []entry
+	pos         int
+	big         []entry // the second, larger read-ahead buffer, kept across uses
+	inline      [16]entry
+}
+
+var readers = sync.Pool{New: func() any { return new(memReader) }}
+
+func newReader(m *Memory, from, to []byte, toExclusive, reverse bool) *memReader {
+	r := readers.Get().(*memReader)
+	if r.bounds == nil {
+		r.bounds = make([]byte, 0, 32) // non-nil, so that an empty bound stays a bound
+	}
+	r.bounds = append(r.bounds[:0], from...)
+	r.bounds = append(r.bounds, to...)
+	r.from, r.to = nil, nil
+	if from != nil {
+		r.from = r.bounds[:len(from):len(from)]
+	}
+	if to != nil {
+		r.to = r.bounds[len(from):]
+	}
+	r.toExclusive, r.reverse = toExclusive, reverse
+	r.started, r.done, r.version, r.last = false, false, 0, nil
+	r.buf, r.pos = nil, 0
+	r.it.Init(m.tree, false) // reuses the stack the pooled iterator grew
+	return r
+}
+
+// release clears the reader (dropping its references into the tree) and pools it.
+func (r *memReader) release() {
+	r.it.Release()
+	clear(r.inline[:])
+	clear(r.big[:cap(r.big)])
+	r.buf, r.last, r.from, r.to = nil, nil, nil, nil
+	readers.Put(r)
 }
 
 func (c *memCursor) Next() bool {
+	c.has, c.cur = false, entry{}
+	if c.invalid.Load() {
+		c.Fail(c.m.err("cursor", store.ErrStoreClosed))
+	}
+	if !c.Usable() {
+		return false
+	}
+	r := c.r
+	if r.pos == len(r.buf) {
+		if r.done || !c.fill() {
+			return false
+		}
+	}
+	c.cur, c.has = r.buf[r.pos], true
+	r.buf[r.pos] = entry{}
+	r.pos++
+	return true
+}
+
+// fill reads the next items ahead under the read lock and reports whether it read any.
+func (c *memCursor) fill() bool {
 	c.m.mu.RLock()
 	defer c.m.mu.RUnlock()
-	if !c.Usable() || c.done {
-		c.has = false
+	if c.invalid.Load() { // closed between the check in Next and the lock
+		c.Fail(c.m.err("cursor", store.ErrStoreClosed))
 		return false
 	}
+	r := c.r
+	switch {
+	case r.buf == nil:
+		r.buf = r.inline[:0]
+	case cap(r.buf) == len(r.inline):
+		if r.big == nil {
+			r.big = make([]entry, 0, 64)
+		}
+		r.buf = r.big
+	}
+	r.buf, r.pos = r.buf[:0], 0
+	for len(r.buf) < cap(r.buf) {
+		e, ok := r.step(c.m.version)
+		if !ok {
+			r.done = true
+			break
+		}
+		r.buf = append(r.buf, e)
+		r.last = e.key
+	}
+	return len(r.buf) > 0
+}
+
+// step moves the iterator to the next item in range; the engine's read lock is held and
+// version is the engine's.
+func (r *memReader) step(version uint64) (entry, bool) {
 	var ok bool
 	switch {
-	case !c.started:
-		c.started = true
-		if c.reverse {
-			ok = c.seekLE(c.to, c.toExclusive)
-		} else if c.from == nil {
-			ok = c.it.First()
+	case !r.started:
+		r.started = true
+		if r.reverse {
+			ok = r.seekLE(r.to, r.toExclusive)
+		} else if r.from == nil {
+			ok = r.it.First()
 		} else {
-			ok = c.it.Seek(entry{key: c.from})
+			ok = r.it.Seek(entry{key: r.from})
 		}
-	case c.version != c.m.version:
-		if c.reverse {
-			ok = c.seekLE(c.cur.key, true)
-		} else if ok = c.it.Seek(c.cur); ok && bytes.Equal(c.it.Item().key, c.cur.key) {
-			ok = c.it.Next()
+	case r.version != version:
+		if r.reverse {
+			ok = r.seekLE(r.last, true)
+		} else if ok = r.it.Seek(entry{key: r.last}); ok && bytes.Equal(r.it.Item().key, r.last) {
+			ok = r.it.Next()
 		}
-	case c.reverse:
-		ok = c.it.Prev()
+	case r.reverse:
+		ok = r.it.Prev()
 	default:
-		ok = c.it.Next()
+		ok = r.it.Next()
 	}
-	c.version = c.m.version
-	if ok {
-		k := c.it.Item().key
-		if c.reverse {
-			ok = c.from == nil || bytes.Compare(k, c.from) >= 0
-		} else if c.to != nil {
-			cmp := bytes.Compare(k, c.to)
-			ok = cmp < 0 || (cmp == 0 && !c.toExclusive)
-		}
-	}
+	r.version = version
 	if !ok {
-		c.done, c.has = true, false
-		c.cur = entry{}
-		return false
+		return entry{}, false
 	}
-	c.cur, c.has = c.it.Item(), true
-	return true
+	e := r.it.Item()
+	if r.reverse {
+		ok = r.from == nil || bytes.Compare(e.key, r.from) >= 0
+	} else if r.to != nil {
+		cmp := bytes.Compare(e.key, r.to)
+		ok = cmp < 0 || (cmp == 0 && !r.toExclusive)
+	}
+	return e, ok
 }
 
 // seekLE positions the iterator on the greatest key <= k (< k if exclusive); a nil k means
 // the last key.
-func (c *memCursor) seekLE(k []byte, exclusive bool) bool {
+func (r *memReader) seekLE(k []byte, exclusive bool) bool {
 	if k == nil {
-		return c.it.Last()
+		return r.it.Last()
 	}
-	if !c.it.Seek(entry{key: k}) {
-		return c.it.Last()
+	if !r.it.Seek(entry{key: k}) {
+		return r.it.Last()
 	}
-	cmp := bytes.Compare(c.it.Item().key, k)
+	cmp := bytes.Compare(r.it.Item().key, k)
 	if cmp > 0 || (cmp == 0 && exclusive) {
-		return c.it.Prev()
+		return r.it.Prev()
 	}
 	return true
 }
@@ -314,29 +399,29 @@ func (c *memCursor) Value() []byte {
 	return c.cur.value
 }
 
-// Err returns the cursor's error; it locks because closing the engine may store one.
+// Err returns the cursor's error, including the engine's closing.
 func (c *memCursor) Err() error {
-	c.m.mu.RLock()
-	defer c.m.mu.RUnlock()
-	return c.State.Err()
-}
-
-func (c *memCursor) Close() error {
-	c.m.mu.RLock()
-	defer c.m.mu.RUnlock()
-	if c.MarkClosed() {
-		c.has = false
-		c.cur = entry{}
-		c.it.Release()
-		c.m.cursors.Remove(c)
+	if c.invalid.Load() {
+		c.Fail(c.m.err("cursor", store.ErrStoreClosed))
 	}
 	return c.State.Err()
 }
 
+func (c *memCursor) Close() error {
+	err := c.Err()
+	if c.MarkClosed() {
+		c.has, c.cur = false, entry{}
+		c.m.mu.RLock()
+		c.r.release()
+		c.r = nil
+		c.m.mu.RUnlock()
+		c.m.cursors.Remove(c)
+	}
+	return err
+}
+
 // Invalidate is called by Close of the engine, with its write lock held.
-func (c *memCursor) Invalidate(err error) {
-	c.Fail(err)
-	c.has = false
-	c.cur = entry{}
-	c.it.Release()
+func (c *memCursor) Invalidate(error) {
+	c.invalid.Store(true)
+	c.r.it.Release()
 }
