@@ -222,8 +222,7 @@ type memCursor struct {
 	cursor.State
 	m       *Memory
 	r       *memReader // nil once closed
-	cur     entry
-	has     bool
+	has     bool       // r.buf[r.pos-1] is the current item
 	invalid atomic.Bool
 }
 
@@ -280,7 +279,7 @@ func (r *memReader) release() {
 }
 
 func (c *memCursor) Next() bool {
-	c.has, c.cur = false, entry{}
+	c.has = false
 	if c.invalid.Load() {
 		c.Fail(c.m.err("cursor", store.ErrStoreClosed))
 	}
@@ -288,14 +287,11 @@ func (c *memCursor) Next() bool {
 		return false
 	}
 	r := c.r
-	if r.pos == len(r.buf) {
-		if r.done || !c.fill() {
-			return false
-		}
+	if r.pos == len(r.buf) && (r.done || !c.fill()) {
+		return false
 	}
-	c.cur, c.has = r.buf[r.pos], true
-	r.buf[r.pos] = entry{}
 	r.pos++
+	c.has = true
 	return true
 }
 
@@ -317,22 +313,23 @@ func (c *memCursor) fill() bool {
 		}
 		r.buf = r.big
 	}
-	r.buf, r.pos = r.buf[:0], 0
-	for len(r.buf) < cap(r.buf) {
-		e, ok := r.step(c.m.version)
-		if !ok {
+	n := 0
+	for buf := r.buf[:cap(r.buf)]; n < len(buf); n++ {
+		if !r.step(c.m.version, &buf[n]) {
 			r.done = true
 			break
 		}
-		r.buf = append(r.buf, e)
-		r.last = e.key
 	}
-	return len(r.buf) > 0
+	r.buf, r.pos = r.buf[:n], 0
+	if n > 0 {
+		r.last = r.buf[n-1].key
+	}
+	return n > 0
 }
 
 // step moves the iterator to the next item in range; the engine's read lock is held and
 // version is the engine's.
-func (r *memReader) step(version uint64) (entry, bool) {
+func (r *memReader) step(version uint64, out *entry) bool {
 	var ok bool
 	switch {
 	case !r.started:
@@ -357,16 +354,16 @@ func (r *memReader) step(version uint64) (entry, bool) {
 	}
 	r.version = version
 	if !ok {
-		return entry{}, false
+		return false
 	}
-	e := r.it.Item()
+	*out = r.it.Item()
 	if r.reverse {
-		ok = r.from == nil || bytes.Compare(e.key, r.from) >= 0
+		return r.from == nil || bytes.Compare(out.key, r.from) >= 0
 	} else if r.to != nil {
-		cmp := bytes.Compare(e.key, r.to)
-		ok = cmp < 0 || (cmp == 0 && !r.toExclusive)
+		cmp := bytes.Compare(out.key, r.to)
+		return cmp < 0 || (cmp == 0 && !r.toExclusive)
 	}
-	return e, ok
+	return true
 }
 
 // seekLE positions the iterator on the greatest key <= k (< k if exclusive); a nil k means
@@ -389,14 +386,14 @@ func (c *memCursor) Key() []byte {
 	if !c.has {
 		return nil
 	}
-	return c.cur.key
+	return c.r.buf[c.r.pos-1].key
 }
 
 func (c *memCursor) Value() []byte {
 	if !c.has {
 		return nil
 	}
-	return c.cur.value
+	return c.r.buf[c.r.pos-1].value
 }
 
 // Err returns the cursor's error, including the engine's closing.
@@ -410,7 +407,7 @@ func (c *memCursor) Err() error {
 func (c *memCursor) Close() error {
 	err := c.Err()
 	if c.MarkClosed() {
-		c.has, c.cur = false, entry{}
+		c.has = false
 		c.m.mu.RLock()
 		c.r.release()
 		c.r = nil
