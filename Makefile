@@ -5,7 +5,7 @@ FUZZTIME ?= 30s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 6
 
-.PHONY: setup demo test lint bench fuzz
+.PHONY: setup demo test race lint bench fuzz
 
 setup:
 	@./scripts/setup.sh
@@ -17,6 +17,10 @@ demo: setup
 ## test: every test of every package
 test: setup
 	go test -count=1 ./...
+
+## race: every test under the race detector (CI runs it)
+race: setup
+	go test -race -count=1 ./...
 
 ## lint: gofmt, go vet and staticcheck at a pinned version (CI runs it)
 lint: setup
