@@ -22,9 +22,10 @@ test: setup
 race: setup
 	go test -race -count=1 ./...
 
-## lint: gofmt, go vet and staticcheck at a pinned version (CI runs it)
+## lint: gofmt, go mod tidy, go vet and staticcheck at a pinned version (CI runs it)
 lint: setup
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	go mod tidy -diff
 	go vet ./...
 	@[ -x $(GOBIN_DIR)/staticcheck ] && $(GOBIN_DIR)/staticcheck -version | grep -q '($(STATICCHECK_VERSION:v%=%))' || go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(GOBIN_DIR)/staticcheck ./...

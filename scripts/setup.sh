@@ -17,15 +17,18 @@ if ! command -v go >/dev/null 2>&1; then
 	exit 1
 fi
 
-if ! have_rocksdb; then
+# cgo needs a C compiler as well as RocksDB.
+missing=""
+command -v "${CC:-cc}" >/dev/null 2>&1 || missing="gcc"
+if [ -n "$missing" ] || ! have_rocksdb; then
 	case "$(uname -s)" in
 	Linux)
 		if command -v apt-get >/dev/null 2>&1; then
 			sudo=""
 			[ "$(id -u)" -eq 0 ] || sudo="sudo"
-			echo "setup: installing librocksdb-dev (RocksDB's C library) with apt-get" >&2
+			echo "setup: installing $missing librocksdb-dev (a C compiler for cgo, RocksDB's C library) with apt-get" >&2
 			$sudo apt-get update -qq
-			DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq librocksdb-dev >/dev/null
+			DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing librocksdb-dev >/dev/null
 		else
 			echo "setup: install RocksDB's C library and headers (7.x, e.g. librocksdb-dev or rocksdb-devel) and run again" >&2
 			exit 1

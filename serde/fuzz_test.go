@@ -122,8 +122,9 @@ func FuzzRoundTripTimeWindowed(f *testing.F) {
 			sizeMs = 1 + (sizeMs&math.MaxInt64)%(math.MaxInt64/int64(time.Millisecond))
 		}
 		s := TimeWindowed(String, time.Duration(sizeMs)*time.Millisecond)
+		// timeWindowForSize: start + size, or Long.MAX_VALUE when that comes out negative.
 		wantEnd := int64(math.MaxInt64)
-		if start <= math.MaxInt64-sizeMs {
+		if start <= math.MaxInt64-sizeMs && start+sizeMs >= 0 {
 			wantEnd = start + sizeMs
 		}
 		v := Windowed[string]{Key: key, Start: start, End: wantEnd}

@@ -219,10 +219,18 @@ func TestTimeWindowedEndSaturates(t *testing.T) {
 	if w, _ := s.Deserialize("t", b); w.End != math.MaxInt64-1 {
 		t.Errorf("End = %d, want MaxInt64-1", w.End)
 	}
-	// Negative starts do not saturate.
-	b, _ = s.Serialize("t", Windowed[int64]{Key: 1, Start: math.MinInt64})
-	if w, _ := s.Deserialize("t", b); w.End != math.MinInt64+3600000 {
-		t.Errorf("End = %d", w.End)
+	// An end that comes out negative is truncated to Long.MAX_VALUE too, as
+	// timeWindowForSize does (Kafka's windows never start below 0).
+	for _, start := range []int64{math.MinInt64, -3600001} {
+		b, _ = s.Serialize("t", Windowed[int64]{Key: 1, Start: start})
+		if w, _ := s.Deserialize("t", b); w.End != math.MaxInt64 {
+			t.Errorf("start %d: End = %d, want MaxInt64", start, w.End)
+		}
+	}
+	// A negative start whose end is not negative keeps start + size.
+	b, _ = s.Serialize("t", Windowed[int64]{Key: 1, Start: -1000})
+	if w, _ := s.Deserialize("t", b); w.End != 3599000 {
+		t.Errorf("start -1000: End = %d, want 3599000", w.End)
 	}
 }
 

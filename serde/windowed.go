@@ -32,8 +32,8 @@ func (e *windowSizeError) Error() string {
 // starts, the byte order of serialized keys is the order of their starts.
 //
 // The window end is not stored. Serialize ignores it, and Deserialize sets it
-// to Start plus windowSize in milliseconds, or to math.MaxInt64 if that
-// overflows, as WindowKeySchema.timeWindowForSize does. Deserialize requires
+// to Start plus windowSize in milliseconds, or to math.MaxInt64 if that comes
+// out negative (overflow, or a negative start), as WindowKeySchema.timeWindowForSize does. Deserialize requires
 // at least 8 bytes.
 //
 // windowSize is truncated to whole milliseconds and must be at least 1ms;
@@ -97,9 +97,11 @@ func (s *timeWindowed[K]) Deserialize(topic string, b []byte) (Windowed[K], erro
 		return Windowed[K]{}, newError(s.name, topic, opDeserialize, &keyError{err})
 	}
 	start := int64(binary.BigEndian.Uint64(b[n:]))
-	end := int64(math.MaxInt64)
-	if start <= math.MaxInt64-s.sizeMs {
-		end = start + s.sizeMs
+	// WindowKeySchema.timeWindowForSize: an end that comes out negative (an overflow, or a
+	// negative start) is truncated to Long.MAX_VALUE.
+	end := int64(uint64(start) + uint64(s.sizeMs))
+	if end < 0 {
+		end = math.MaxInt64
 	}
 	return Windowed[K]{Key: k, Start: start, End: end}, nil
 }

@@ -169,12 +169,13 @@ func (m *Memory) newCursor(op string, from, to []byte, toExclusive, reverse bool
 	if m.closed {
 		return nil, m.err(op, store.ErrStoreClosed)
 	}
+	c := &memCursor{m: m, r: newReader(m, from, to, toExclusive, reverse)}
 	if from != nil && to != nil {
-		if c := bytes.Compare(from, to); c > 0 || (c == 0 && toExclusive) {
-			return cursor.Empty[[]byte, []byte](), nil
+		if cmp := bytes.Compare(from, to); cmp > 0 || (cmp == 0 && toExclusive) {
+			// Empty, but counted and invalidated like any other cursor.
+			c.r.started, c.r.done = true, true
 		}
 	}
-	c := &memCursor{m: m, r: newReader(m, from, to, toExclusive, reverse)}
 	m.cursors.Add(c)
 	return c, nil
 }
@@ -409,10 +410,10 @@ func (c *memCursor) Close() error {
 	if c.MarkClosed() {
 		c.has = false
 		c.m.mu.RLock()
+		c.m.cursors.Remove(c) // before the reader goes: Close of the engine must not see it
 		c.r.release()
 		c.r = nil
 		c.m.mu.RUnlock()
-		c.m.cursors.Remove(c)
 	}
 	return err
 }
@@ -420,5 +421,7 @@ func (c *memCursor) Close() error {
 // Invalidate is called by Close of the engine, with its write lock held.
 func (c *memCursor) Invalidate(error) {
 	c.invalid.Store(true)
-	c.r.it.Release()
+	if c.r != nil {
+		c.r.it.Release()
+	}
 }

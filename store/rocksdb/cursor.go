@@ -1,7 +1,6 @@
 package rocksdb
 
 import (
-	"runtime"
 	"sync/atomic"
 
 	"github.com/linxGnu/grocksdb"
@@ -11,21 +10,24 @@ import (
 
 // dbCursor is the cursor of Range and PrefixScan: a RocksDB iterator over the default
 // column family, bounded by the read options' iterate bounds, stepped with one cgo call per
-// item. Key and Value are views of RocksDB's memory, valid until the next Next or Close.
+// item. Next copies the item into buffers the cursor reuses, while it holds the engine's
+// read lock, so Key and Value never point into native memory that a concurrent Close could
+// free; they are valid until the next Next or Close.
 type dbCursor struct {
 	cursor.State
 	e       *Engine
 	reverse bool
 	started bool
 	done    bool
-	k, v    []byte
+	k, v    []byte // the current item: kbuf and vbuf, or nil
+	kbuf    []byte
+	vbuf    []byte
 
 	// Native resources; guarded by e.mu (Next and Close hold it for reading, Invalidate
 	// runs under it held for writing).
 	it     *grocksdb.Iterator
 	ro     *grocksdb.ReadOptions
-	bounds []byte // the bounds RocksDB reads, pinned while the iterator lives
-	pin    runtime.Pinner
+	bounds []byte // the bounds RocksDB reads, in C memory (a leaked cursor must not pin Go memory)
 
 	// gone is set by Invalidate when the store closes; goneErr is written before it.
 	gone    atomic.Bool
@@ -44,16 +46,15 @@ func (e *Engine) newCursor(op string, lo, hi []byte, hiInclusive, reverse, empty
 	defer e.mu.RUnlock()
 	c := &dbCursor{e: e, reverse: reverse, done: empty}
 	if !empty {
-		// Copy the bounds (callers may reuse their slices) into one buffer, pinned because
-		// RocksDB keeps pointers to them.
+		// Copy the bounds (callers may reuse their slices) into one buffer in C memory,
+		// because RocksDB keeps pointers to them for the iterator's life.
 		n := len(lo) + len(hi)
 		if hi != nil && hiInclusive {
 			n++
 		}
 		var lower, upper []byte
 		if n > 0 {
-			c.bounds = make([]byte, 0, n)
-			c.pin.Pin(&c.bounds[:1][0])
+			c.bounds = cAlloc(n)
 			c.bounds = append(c.bounds, lo...)
 			lower = c.bounds[:len(lo):len(lo)]
 			if hi != nil {
@@ -110,12 +111,15 @@ func (c *dbCursor) Next() bool {
 	}
 	c.started = true
 	k, v, ok := iterStep(c.it, op)
-	if !ok {
+	if ok {
+		c.kbuf = append(c.kbuf[:0], k...)
+		c.vbuf = append(c.vbuf[:0], v...)
+		c.k, c.v = c.kbuf, c.vbuf
+	} else {
 		c.Fail(c.iterErr())
-		k, v, c.done = nil, nil, true
+		c.k, c.v, c.done = nil, nil, true
 	}
 	c.e.mu.RUnlock()
-	c.k, c.v = k, v
 	return ok
 }
 
@@ -127,7 +131,7 @@ func (c *dbCursor) iterErr() error {
 	return nil
 }
 
-// Key returns the current key, a view valid until the next Next or Close.
+// Key returns the current key, a buffer of the cursor's valid until the next Next or Close.
 func (c *dbCursor) Key() []byte {
 	if c.gone.Load() {
 		return nil
@@ -135,7 +139,7 @@ func (c *dbCursor) Key() []byte {
 	return c.k
 }
 
-// Value returns the current value, a view valid until the next Next or Close.
+// Value returns the current value, a buffer of the cursor's valid until the next Next or Close.
 func (c *dbCursor) Value() []byte {
 	if c.gone.Load() {
 		return nil
@@ -188,6 +192,8 @@ func (c *dbCursor) release() {
 		c.ro.Destroy()
 		c.ro = nil
 	}
-	c.pin.Unpin()
-	c.bounds = nil
+	if c.bounds != nil {
+		cFree(c.bounds)
+		c.bounds = nil
+	}
 }

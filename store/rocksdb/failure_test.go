@@ -299,3 +299,18 @@ func TestInvalidOptions(t *testing.T) {
 		t.Error("Open with an empty directory succeeded")
 	}
 }
+
+func TestDestroyRefusesADirectoryWithoutAStore(t *testing.T) {
+	dir := t.TempDir()
+	precious := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(precious, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := Destroy(dir)
+	if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "not a RocksDB store") {
+		t.Fatalf("Destroy(dir without a store) = %v; want an error naming the directory", err)
+	}
+	if _, err := os.Stat(precious); err != nil {
+		t.Fatalf("Destroy deleted a file that was not a store's: %v", err)
+	}
+}

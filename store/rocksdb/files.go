@@ -156,6 +156,17 @@ func destroyDir(dir string) error {
 	if !fi.IsDir() {
 		return &DBError{Path: path, Err: errors.New("not a directory")}
 	}
+	// Refuse to wipe a directory that holds files but no RocksDB database: a wrong path
+	// must not delete someone's data.
+	if _, err := os.Stat(filepath.Join(path, "CURRENT")); err != nil {
+		entries, rerr := os.ReadDir(path)
+		if rerr != nil {
+			return &DBError{Path: path, Err: rerr}
+		}
+		if len(entries) > 0 {
+			return &DBError{Path: path, Err: errors.New("not a RocksDB store (no CURRENT file); refusing to delete it")}
+		}
+	}
 	// DestroyDB takes the directory's lock, so it fails on a store that is open.
 	opts := grocksdb.NewDefaultOptions()
 	err = grocksdb.DestroyDb(path, opts)

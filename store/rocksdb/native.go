@@ -2,6 +2,7 @@ package rocksdb
 
 /*
 #include <stddef.h>
+#include <stdlib.h>
 #include <rocksdb/c.h>
 
 // One step of an iterator and the item it lands on, in a single cgo call: grocksdb's
@@ -70,4 +71,16 @@ func iterStep(it *grocksdb.Iterator, op int) (key, value []byte, valid bool) {
 	key = unsafe.Slice((*byte)(unsafe.Pointer(item.key)), int(item.key_len))
 	value = unsafe.Slice((*byte)(unsafe.Pointer(item.value)), int(item.value_len))
 	return key, value, true
+}
+
+// cAlloc returns an empty slice with capacity n in C memory, for bytes that RocksDB keeps a
+// pointer to (iterator bounds). Free it with cFree.
+func cAlloc(n int) []byte {
+	p := C.malloc(C.size_t(n))
+	return unsafe.Slice((*byte)(p), n)[:0]
+}
+
+// cFree frees a slice from cAlloc.
+func cFree(b []byte) {
+	C.free(unsafe.Pointer(unsafe.SliceData(b[:cap(b)])))
 }

@@ -346,11 +346,14 @@ func RunEngine(t *testing.T, open Opener) {
 				t.Fatal(err)
 			}
 			var seen []string
+			deleted := map[string]bool{}
 			for i := 0; c.Next(); i++ {
 				seen = append(seen, string(c.Key()))
 				if i%3 == 0 {
 					mustPut(t, e, fmt.Sprintf("k%02d5", i), "new")
-					_, _, _ = e.Delete(b(fmt.Sprintf("k%02d", 49-i)))
+					d := fmt.Sprintf("k%02d", 49-i)
+					_, _, _ = e.Delete(b(d))
+					deleted[d] = true
 				}
 			}
 			if err := c.Close(); err != nil {
@@ -359,6 +362,13 @@ func RunEngine(t *testing.T, open Opener) {
 			for i := 1; i < len(seen); i++ {
 				if (!reverse && seen[i-1] >= seen[i]) || (reverse && seen[i-1] <= seen[i]) {
 					t.Fatalf("reverse=%v: cursor went out of order or repeated: %q then %q", reverse, seen[i-1], seen[i])
+				}
+			}
+			// Every key that was there when the cursor opened and was never deleted is seen.
+			for i := 0; i < 50; i++ {
+				k := fmt.Sprintf("k%02d", i)
+				if !deleted[k] && !slices.Contains(seen, k) {
+					t.Fatalf("reverse=%v: key %q, present throughout, was not returned", reverse, k)
 				}
 			}
 		}
@@ -402,9 +412,62 @@ func RunEngine(t *testing.T, open Opener) {
 		}
 	})
 
+	// Closing the engine while other goroutines use it and its cursors: no crash, no torn
+	// values, and every failure is the closed-store error.
+	t.Run("CloseUnderLoad", func(t *testing.T) {
+		for round := 0; round < 20; round++ {
+			e := open(t)
+			for i := 0; i < 200; i++ {
+				k := b(fmt.Sprintf("key-%03d", i))
+				_ = e.Put(k, k)
+			}
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for w := 0; w < 3; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					for j := 0; j < 50; j++ {
+						c, err := e.Range(nil, nil, w == 1)
+						if err != nil {
+							if !errors.Is(err, store.ErrStoreClosed) {
+								t.Errorf("Range: %v", err)
+							}
+							return
+						}
+						for c.Next() {
+							if !bytes.Equal(c.Key(), c.Value()) {
+								t.Errorf("torn item: key %q value %q", c.Key(), c.Value())
+							}
+						}
+						if err := c.Close(); err != nil && !errors.Is(err, store.ErrStoreClosed) {
+							t.Errorf("cursor Close: %v", err)
+						}
+						if _, _, err := e.Get(b("key-007")); err != nil && !errors.Is(err, store.ErrStoreClosed) {
+							t.Errorf("Get: %v", err)
+						}
+					}
+				}()
+			}
+			close(start)
+			for i := 0; i < round*5; i++ {
+				_, _, _ = e.Get(b("key-001"))
+			}
+			if err := e.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			wg.Wait()
+		}
+	})
+
 	t.Run("Closed", func(t *testing.T) {
 		e := open(t)
 		mustPut(t, e, "a", "1", "b", "2")
+		empty, err := e.Range(b("z"), b("a"), false) // from > to: empty, but still invalidated
+		if err != nil {
+			t.Fatal(err)
+		}
 		cursortest.RunInvalidation(t, func(t *testing.T) cursor.Cursor[[]byte, []byte] {
 			c, err := e.Range(nil, nil, false)
 			if err != nil {
@@ -418,6 +481,12 @@ func RunEngine(t *testing.T, open Opener) {
 		}, store.ErrStoreClosed)
 		if e.IsOpen() {
 			t.Error("IsOpen() = true after Close")
+		}
+		if empty.Next() || !errors.Is(empty.Err(), store.ErrStoreClosed) {
+			t.Errorf("empty cursor after the store closed: Err() = %v, want store.ErrStoreClosed", empty.Err())
+		}
+		if err := empty.Close(); !errors.Is(err, store.ErrStoreClosed) {
+			t.Errorf("empty cursor Close() after the store closed = %v, want store.ErrStoreClosed", err)
 		}
 		if err := e.Close(); err != nil {
 			t.Errorf("second Close() = %v, want nil", err)
