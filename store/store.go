@@ -31,3 +31,26 @@ func (e *Error) Error() string {
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
+
+// StateStore is what the task engine needs of every store, whatever its kind (Kafka Streams'
+// StateStore): its name, whether it is persistent, and its lifecycle. kv.Store, and later the
+// window and session stores, implement it.
+type StateStore interface {
+	Name() string
+	Persistent() bool
+	IsOpen() bool
+	Flush() error
+	Close() error
+}
+
+// Builder builds a store for one task (Kafka Streams' StoreBuilder). A topology holds
+// builders; each task builds its own store instance when it starts.
+type Builder interface {
+	// Name returns the name of the stores it builds.
+	Name() string
+	// Persistent reports whether the stores keep their data on disk.
+	Persistent() bool
+	// Build opens a new store. dir is a directory for the task's persistent stores
+	// (<state.dir>/<application.id>/<task id>); in-memory stores ignore it.
+	Build(dir string) (StateStore, error)
+}

@@ -1,0 +1,474 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/tributary-go/tributary/processor"
+	"github.com/tributary-go/tributary/store"
+)
+
+// RawRecord is a record as consumed: bytes and where they came from. A nil Value is a Kafka
+// tombstone (a null value).
+type RawRecord struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	Key       []byte
+	Value     []byte
+	Timestamp int64
+	Headers   processor.Headers
+}
+
+// OutRecord is a record a sink produces. Partition is -1 when the sink leaves it to the
+// producer's partitioner; Tombstone means a null value.
+type OutRecord struct {
+	Topic     string
+	Partition int32
+	Key       []byte
+	Value     []byte
+	Tombstone bool
+	Timestamp int64
+	Headers   processor.Headers
+}
+
+// Collector receives what sinks produce: the TopologyTestDriver captures it, the Kafka
+// runtime produces it.
+type Collector interface {
+	Send(r OutRecord) error
+	// PartitionCount returns the number of partitions of topic, for custom partitioners.
+	PartitionCount(topic string) (int, error)
+}
+
+// Config configures a task.
+type Config struct {
+	ApplicationID string
+	// StateDir is the root of the state directories; a task's persistent stores live in
+	// StateDir/ApplicationID/<task id>.
+	StateDir string
+	// Clock returns the wall-clock time in milliseconds.
+	Clock func() int64
+	// Collector receives the records sinks produce.
+	Collector Collector
+	// OnDeserializationError decides about records that cannot be deserialized; nil means
+	// processor.LogAndFail.
+	OnDeserializationError processor.DeserializationHandler
+	// OnCommit is called by Commit after the stores are flushed: the runtime's commit hook.
+	OnCommit func(t *Task) error
+	// GlobalStores are the global stores, readable by every processor.
+	GlobalStores map[string]store.StateStore
+}
+
+// TopicPartition names an input partition.
+type TopicPartition struct {
+	Topic     string
+	Partition int32
+}
+
+// queue holds the records of one input partition waiting to be processed.
+type queue interface {
+	add(raws []RawRecord) error
+	size() int
+	headTime() int64
+	processHead() error
+}
+
+type item[K, V any] struct {
+	rec    processor.Record[K, V]
+	offset int64
+}
+
+type typedQueue[K, V any] struct {
+	src           *sourceNode[K, V]
+	topic         string
+	partition     int32
+	items         []item[K, V]
+	head          int
+	partitionTime int64
+}
+
+func (q *typedQueue[K, V]) size() int { return len(q.items) - q.head }
+
+func (q *typedQueue[K, V]) headTime() int64 { return q.items[q.head].rec.Timestamp() }
+
+func (q *typedQueue[K, V]) add(raws []RawRecord) error {
+	t := q.src.t
+	for i := range raws {
+		rec, err := q.src.decode(&raws[i], q.partitionTime)
+		if err != nil {
+			de := &processor.DeserializationError{Node: q.src.s.Name, Topic: raws[i].Topic, Partition: raws[i].Partition, Offset: raws[i].Offset, Err: err}
+			h := t.cfg.OnDeserializationError
+			if h == nil {
+				h = processor.LogAndFail
+			}
+			if h(de) == processor.Fail {
+				return de
+			}
+			t.dropped++
+			continue
+		}
+		if q.head > 0 && q.head == len(q.items) {
+			q.items, q.head = q.items[:0], 0
+		}
+		q.items = append(q.items, item[K, V]{rec: rec, offset: raws[i].Offset})
+	}
+	return nil
+}
+
+func (q *typedQueue[K, V]) processHead() error {
+	it := q.items[q.head]
+	q.items[q.head] = item[K, V]{}
+	q.head++
+	q.partitionTime = max(q.partitionTime, it.rec.Timestamp())
+	t := q.src.t
+	t.meta = processor.RecordMetadata{Topic: q.topic, Partition: q.partition, Offset: it.offset}
+	t.hasMeta = true
+	err := q.src.forward(it.rec)
+	t.hasMeta = false
+	return err
+}
+
+// schedule is one punctuation schedule.
+type schedule struct {
+	node      string
+	typ       processor.PunctuationType
+	interval  int64
+	next      int64
+	seq       int
+	fn        processor.Punctuator
+	cancelled bool
+}
+
+func (s *schedule) Cancel() { s.cancelled = true }
+
+// Task is one (sub-topology, partition): its nodes, stores, input queues, stream time and
+// punctuations. A task is used by one goroutine at a time.
+type Task struct {
+	id         processor.TaskID
+	cfg        Config
+	sub        *Subtopology
+	graph      *Graph
+	nodes      []Node
+	byName     map[string]Node
+	sources    []sourceQueues
+	queues     map[TopicPartition]queue
+	order      []queue // the queues, for picking the lowest head timestamp
+	streamTime int64
+
+	meta    processor.RecordMetadata
+	hasMeta bool
+
+	stores     map[string]store.StateStore
+	storeOrder []string
+	dir        string
+
+	schedules []*schedule
+	seq       int
+
+	commitRequested bool
+	dropped         int64
+	processed       int64
+	initialized     bool
+	closed          bool
+}
+
+// sourceQueues is a source node and how it makes queues.
+type sourceQueues struct {
+	spec     *NodeSpec
+	newQueue func(topic string, partition int32) queue
+}
+
+// queueMaker is implemented by source nodes.
+type queueMaker interface {
+	newQueue(topic string, partition int32) queue
+}
+
+// NewTask creates the task for partition of sub-topology sub: its nodes, connected, and its
+// stores, opened. Call Init before processing.
+func NewTask(g *Graph, sub *Subtopology, partition int32, cfg Config) (*Task, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = func() int64 { return time.Now().UnixMilli() }
+	}
+	t := &Task{
+		id:         processor.TaskID{Subtopology: sub.ID, Partition: partition},
+		cfg:        cfg,
+		sub:        sub,
+		graph:      g,
+		byName:     map[string]Node{},
+		queues:     map[TopicPartition]queue{},
+		streamTime: -1,
+		stores:     map[string]store.StateStore{},
+	}
+	for _, s := range sub.Nodes {
+		n := s.New()
+		t.nodes = append(t.nodes, n)
+		t.byName[s.Name] = n
+	}
+	for _, n := range t.nodes {
+		for _, child := range g.Children[n.spec().Name] {
+			c, ok := t.byName[child]
+			if !ok {
+				continue // in another sub-topology: cannot happen for a built graph
+			}
+			if err := n.connect(c); err != nil {
+				return nil, err
+			}
+		}
+		if n.spec().Kind == Source {
+			qm := n.(queueMaker)
+			t.sources = append(t.sources, sourceQueues{spec: n.spec(), newQueue: qm.newQueue})
+			for _, topic := range n.spec().Topics {
+				q := qm.newQueue(topic, partition)
+				t.queues[TopicPartition{topic, partition}] = q
+				t.order = append(t.order, q)
+			}
+		}
+	}
+	if err := t.openStores(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *Task) openStores() error {
+	for _, name := range t.sub.Stores {
+		b := t.graph.Stores[name].Builder
+		if b.Persistent() && t.dir == "" {
+			t.dir = filepath.Join(t.cfg.StateDir, t.cfg.ApplicationID, t.id.String())
+			if err := os.MkdirAll(t.dir, 0o755); err != nil {
+				t.closeStores()
+				return fmt.Errorf("task %s: state directory: %w", t.id, err)
+			}
+		}
+		st, err := b.Build(t.dir)
+		if err != nil {
+			t.closeStores()
+			return fmt.Errorf("task %s: opening store %s: %w", t.id, name, err)
+		}
+		t.stores[name] = st
+		t.storeOrder = append(t.storeOrder, name)
+	}
+	return nil
+}
+
+// ID returns the task's id.
+func (t *Task) ID() processor.TaskID { return t.id }
+
+// StreamTime returns the task's stream time, -1 before the first record.
+func (t *Task) StreamTime() int64 { return t.streamTime }
+
+// DroppedRecords returns the number of records skipped by the deserialization handler.
+func (t *Task) DroppedRecords() int64 { return t.dropped }
+
+// ProcessedRecords returns the number of records processed.
+func (t *Task) ProcessedRecords() int64 { return t.processed }
+
+// Store returns the task's store named name.
+func (t *Task) Store(name string) (store.StateStore, bool) {
+	s, ok := t.stores[name]
+	return s, ok
+}
+
+// StoreNames returns the names of the task's stores, in the order they opened.
+func (t *Task) StoreNames() []string { return slices.Clone(t.storeOrder) }
+
+// CommitRequested reports whether a processor asked for a commit since the last one.
+func (t *Task) CommitRequested() bool { return t.commitRequested }
+
+// Init initializes the processors, in the order they were added to the topology.
+func (t *Task) Init() error {
+	if t.initialized {
+		return nil
+	}
+	t.initialized = true
+	for _, n := range t.nodes {
+		if err := n.init(t); err != nil {
+			return t.wrap(n.spec().Name, fmt.Errorf("init: %w", err))
+		}
+	}
+	return nil
+}
+
+// AddRecords queues records of one input partition. A topic that no source of the task
+// reads (not even by pattern) is an error. Records that cannot be deserialized go to the
+// deserialization handler.
+func (t *Task) AddRecords(topic string, partition int32, raws []RawRecord) error {
+	tp := TopicPartition{topic, partition}
+	q, ok := t.queues[tp]
+	if !ok {
+		for _, s := range t.sources {
+			if s.spec.Pattern != nil && s.spec.Pattern.MatchString(topic) {
+				q = s.newQueue(topic, partition)
+				t.queues[tp], t.order = q, append(t.order, q)
+				break
+			}
+		}
+		if q == nil {
+			return fmt.Errorf("task %s: no source reads topic %s", t.id, topic)
+		}
+	}
+	return q.add(raws)
+}
+
+// Queued returns the number of records waiting.
+func (t *Task) Queued() int {
+	n := 0
+	for _, q := range t.order {
+		n += q.size()
+	}
+	return n
+}
+
+// Process processes the next record: the head record with the lowest timestamp among the
+// task's input partitions (Kafka's PartitionGroup). It reports whether there was one.
+func (t *Task) Process() (bool, error) {
+	var next queue
+	var nextTime int64
+	for _, q := range t.order {
+		if q.size() == 0 {
+			continue
+		}
+		if ts := q.headTime(); next == nil || ts < nextTime {
+			next, nextTime = q, ts
+		}
+	}
+	if next == nil {
+		return false, nil
+	}
+	t.streamTime = max(t.streamTime, nextTime)
+	t.processed++
+	return true, next.processHead()
+}
+
+func (t *Task) schedule(node string, interval time.Duration, typ processor.PunctuationType, fn processor.Punctuator) (processor.Cancellable, error) {
+	ms := interval.Milliseconds()
+	if ms < 1 {
+		return nil, fmt.Errorf("schedule: interval %v is less than 1ms", interval)
+	}
+	if fn == nil {
+		return nil, errors.New("schedule: nil punctuator")
+	}
+	s := &schedule{node: node, typ: typ, interval: ms, fn: fn, seq: t.seq}
+	t.seq++
+	switch typ {
+	case processor.StreamTime:
+		s.next = 0 // aligned to 0: fires as soon as there is data (Kafka's StreamTask.schedule)
+	case processor.WallClockTime:
+		s.next = t.cfg.Clock() + ms
+	default:
+		return nil, fmt.Errorf("schedule: unknown punctuation type %v", typ)
+	}
+	t.schedules = append(t.schedules, s)
+	return s, nil
+}
+
+// MaybePunctuateStreamTime fires the stream-time punctuations due at the current stream
+// time. It reports whether any fired.
+func (t *Task) MaybePunctuateStreamTime() (bool, error) {
+	if t.streamTime < 0 {
+		return false, nil
+	}
+	return t.punctuate(processor.StreamTime, t.streamTime)
+}
+
+// MaybePunctuateSystemTime fires the wall-clock punctuations due now.
+func (t *Task) MaybePunctuateSystemTime() (bool, error) {
+	return t.punctuate(processor.WallClockTime, t.cfg.Clock())
+}
+
+// punctuate follows Kafka's PunctuationQueue.mayPunctuate: every due schedule fires once
+// with now, in order of due time, and is rescheduled to its next interval after now (missed
+// intervals are skipped).
+func (t *Task) punctuate(typ processor.PunctuationType, now int64) (bool, error) {
+	fired := false
+	for {
+		var due *schedule
+		t.schedules = slices.DeleteFunc(t.schedules, func(s *schedule) bool { return s.cancelled })
+		for _, s := range t.schedules {
+			if s.typ != typ || s.next > now {
+				continue
+			}
+			if due == nil || s.next < due.next || (s.next == due.next && s.seq < due.seq) {
+				due = s
+			}
+		}
+		if due == nil {
+			return fired, nil
+		}
+		fired = true
+		t.hasMeta = false
+		err := due.fn(now)
+		next := due.next + due.interval
+		if now >= next {
+			next = due.next + ((now-due.next)/due.interval+1)*due.interval
+		}
+		due.next = next
+		if err != nil {
+			return fired, t.wrap(due.node, fmt.Errorf("punctuator (%s): %w", typ, err))
+		}
+	}
+}
+
+// Commit flushes the task's stores and calls the commit hook.
+func (t *Task) Commit() error {
+	var errs []error
+	for _, name := range t.storeOrder {
+		if err := t.stores[name].Flush(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("task %s: commit: %w", t.id, err)
+	}
+	t.commitRequested = false
+	if t.cfg.OnCommit != nil {
+		return t.cfg.OnCommit(t)
+	}
+	return nil
+}
+
+// Close closes the processors, then the stores. It is idempotent.
+func (t *Task) Close() error {
+	if t.closed {
+		return nil
+	}
+	t.closed = true
+	var errs []error
+	if t.initialized {
+		for _, n := range t.nodes {
+			if err := n.close(); err != nil {
+				errs = append(errs, t.wrap(n.spec().Name, fmt.Errorf("close: %w", err)))
+			}
+		}
+	}
+	errs = append(errs, t.closeStores())
+	return errors.Join(errs...)
+}
+
+func (t *Task) closeStores() error {
+	var errs []error
+	for _, name := range t.storeOrder {
+		if err := t.stores[name].Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// storeFor returns the store name for the node s, which must be connected to it (or the
+// store is global).
+func (t *Task) storeFor(s *NodeSpec, name string) (any, error) {
+	if slices.Contains(s.Stores, name) {
+		if st, ok := t.stores[name]; ok {
+			return st, nil
+		}
+	}
+	if st, ok := t.cfg.GlobalStores[name]; ok {
+		return st, nil
+	}
+	return nil, fmt.Errorf("processor %s is not connected to state store %q (connected: %v): %w", s.Name, name, s.Stores, processor.ErrNoSuchStore)
+}

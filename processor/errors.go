@@ -1,0 +1,74 @@
+package processor
+
+import (
+	"fmt"
+	"log/slog"
+)
+
+// DeserializationError is a record that could not be deserialized at a source (or whose
+// timestamp could not be extracted): it names where the record is.
+type DeserializationError struct {
+	Node      string // the source node
+	Topic     string
+	Partition int32
+	Offset    int64
+	Err       error // the serde's error (a *serde.Error) or the timestamp error
+}
+
+// Error implements error.
+func (e *DeserializationError) Error() string {
+	return fmt.Sprintf("deserializing record at %s-%d offset %d (source %s): %v", e.Topic, e.Partition, e.Offset, e.Node, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *DeserializationError) Unwrap() error { return e.Err }
+
+// ProcessingError is an error returned by a processor (Init, Process, Close or a punctuator),
+// with where it happened.
+type ProcessingError struct {
+	Task TaskID
+	Node string
+	// Record is the input record being processed, absent (ok false) in a punctuation.
+	Record   RecordMetadata
+	HasInput bool
+	Err      error
+}
+
+// Error implements error.
+func (e *ProcessingError) Error() string {
+	if e.HasInput {
+		return fmt.Sprintf("task %s, processor %s, record %s-%d offset %d: %v", e.Task, e.Node, e.Record.Topic, e.Record.Partition, e.Record.Offset, e.Err)
+	}
+	return fmt.Sprintf("task %s, processor %s: %v", e.Task, e.Node, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *ProcessingError) Unwrap() error { return e.Err }
+
+// HandlerResponse tells the runtime what to do after an error handler ran.
+type HandlerResponse int
+
+const (
+	// Fail stops processing with the error.
+	Fail HandlerResponse = iota
+	// Continue skips the record, counts it in dropped-records and goes on.
+	Continue
+)
+
+// DeserializationHandler decides what happens to a record that cannot be deserialized (Kafka
+// Streams' DeserializationExceptionHandler).
+type DeserializationHandler func(err *DeserializationError) HandlerResponse
+
+// LogAndFail logs the error and stops processing (Kafka's LogAndFailExceptionHandler, the
+// default).
+func LogAndFail(err *DeserializationError) HandlerResponse {
+	slog.Error("tributary: cannot deserialize record, stopping", "topic", err.Topic, "partition", err.Partition, "offset", err.Offset, "source", err.Node, "error", err.Err)
+	return Fail
+}
+
+// LogAndContinue logs the error, skips the record and counts it in dropped-records (Kafka's
+// LogAndContinueExceptionHandler).
+func LogAndContinue(err *DeserializationError) HandlerResponse {
+	slog.Warn("tributary: skipping record that cannot be deserialized", "topic", err.Topic, "partition", err.Partition, "offset", err.Offset, "source", err.Node, "error", err.Err)
+	return Continue
+}

@@ -1,0 +1,154 @@
+package processor
+
+// Header is one Kafka record header.
+type Header struct {
+	Key   string
+	Value []byte
+}
+
+// Headers are a record's headers, in order; a key may repeat, as in Kafka.
+type Headers []Header
+
+// LastValue returns the value of the last header with key, as Kafka's Headers.lastHeader.
+func (h Headers) LastValue(key string) ([]byte, bool) {
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i].Key == key {
+			return h[i].Value, true
+		}
+	}
+	return nil, false
+}
+
+// Record is one record flowing through a topology (Kafka Streams' api.Record): a key, a value
+// or none (a tombstone), a timestamp in milliseconds since the epoch, and headers.
+//
+// A Record is immutable: the With methods return modified copies. A tombstone is explicit:
+// IsTombstone reports it, and Value returns the zero V for it; tables treat it as a delete
+// and sinks write a null value.
+type Record[K, V any] struct {
+	key       K
+	value     V
+	hasValue  bool
+	timestamp int64
+	headers   Headers
+}
+
+// NewRecord returns a record with a value.
+func NewRecord[K, V any](key K, value V, timestamp int64) Record[K, V] {
+	return Record[K, V]{key: key, value: value, hasValue: true, timestamp: timestamp}
+}
+
+// NewTombstone returns a record with no value (a Kafka tombstone).
+func NewTombstone[K, V any](key K, timestamp int64) Record[K, V] {
+	return Record[K, V]{key: key, timestamp: timestamp}
+}
+
+// Key returns the key.
+func (r Record[K, V]) Key() K { return r.key }
+
+// Value returns the value, or the zero V for a tombstone.
+func (r Record[K, V]) Value() V { return r.value }
+
+// IsTombstone reports whether the record has no value.
+func (r Record[K, V]) IsTombstone() bool { return !r.hasValue }
+
+// Timestamp returns the timestamp in milliseconds since the epoch.
+func (r Record[K, V]) Timestamp() int64 { return r.timestamp }
+
+// Headers returns the headers. They must not be modified: use WithHeaders.
+func (r Record[K, V]) Headers() Headers { return r.headers }
+
+// WithKey returns a copy with another key of the same type (see [Rekey] to change its type).
+func (r Record[K, V]) WithKey(key K) Record[K, V] { r.key = key; return r }
+
+// WithValue returns a copy with a value (see [Revalue] to change its type).
+func (r Record[K, V]) WithValue(value V) Record[K, V] {
+	r.value, r.hasValue = value, true
+	return r
+}
+
+// WithTombstone returns a copy with no value.
+func (r Record[K, V]) WithTombstone() Record[K, V] {
+	var zero V
+	r.value, r.hasValue = zero, false
+	return r
+}
+
+// WithTimestamp returns a copy with another timestamp.
+func (r Record[K, V]) WithTimestamp(timestamp int64) Record[K, V] { r.timestamp = timestamp; return r }
+
+// WithHeaders returns a copy with other headers.
+func (r Record[K, V]) WithHeaders(headers Headers) Record[K, V] { r.headers = headers; return r }
+
+// Rekey returns a copy of r with a key of another type (Kafka's Record.withKey).
+func Rekey[K2, K, V any](r Record[K, V], key K2) Record[K2, V] {
+	return Record[K2, V]{key: key, value: r.value, hasValue: r.hasValue, timestamp: r.timestamp, headers: r.headers}
+}
+
+// Revalue returns a copy of r with a value of another type (Kafka's Record.withValue).
+func Revalue[V2, K, V any](r Record[K, V], value V2) Record[K, V2] {
+	return Record[K, V2]{key: r.key, value: value, hasValue: true, timestamp: r.timestamp, headers: r.headers}
+}
+
+// RevalueTombstone returns a tombstone copy of r whose value type is V2.
+func RevalueTombstone[V2, K, V any](r Record[K, V]) Record[K, V2] {
+	return Record[K, V2]{key: r.key, timestamp: r.timestamp, headers: r.headers}
+}
+
+// FixedKeyRecord is the record of a [FixedKeyProcessor] (Kafka's FixedKeyRecord): a Record
+// whose key cannot be changed, so that a key-preserving step cannot break partitioning.
+type FixedKeyRecord[K, V any] struct {
+	r Record[K, V]
+}
+
+// FixedKey returns r as a FixedKeyRecord; the engine uses it, tests may too.
+func FixedKey[K, V any](r Record[K, V]) FixedKeyRecord[K, V] { return FixedKeyRecord[K, V]{r: r} }
+
+// Key returns the key.
+func (r FixedKeyRecord[K, V]) Key() K { return r.r.key }
+
+// Value returns the value, or the zero V for a tombstone.
+func (r FixedKeyRecord[K, V]) Value() V { return r.r.value }
+
+// IsTombstone reports whether the record has no value.
+func (r FixedKeyRecord[K, V]) IsTombstone() bool { return !r.r.hasValue }
+
+// Timestamp returns the timestamp in milliseconds since the epoch.
+func (r FixedKeyRecord[K, V]) Timestamp() int64 { return r.r.timestamp }
+
+// Headers returns the headers. They must not be modified: use WithHeaders.
+func (r FixedKeyRecord[K, V]) Headers() Headers { return r.r.headers }
+
+// Record returns the record as a plain Record.
+func (r FixedKeyRecord[K, V]) Record() Record[K, V] { return r.r }
+
+// WithValue returns a copy with a value of the same type (see [RevalueFixed]).
+func (r FixedKeyRecord[K, V]) WithValue(value V) FixedKeyRecord[K, V] {
+	return FixedKeyRecord[K, V]{r: r.r.WithValue(value)}
+}
+
+// WithTombstone returns a copy with no value.
+func (r FixedKeyRecord[K, V]) WithTombstone() FixedKeyRecord[K, V] {
+	return FixedKeyRecord[K, V]{r: r.r.WithTombstone()}
+}
+
+// WithTimestamp returns a copy with another timestamp.
+func (r FixedKeyRecord[K, V]) WithTimestamp(timestamp int64) FixedKeyRecord[K, V] {
+	return FixedKeyRecord[K, V]{r: r.r.WithTimestamp(timestamp)}
+}
+
+// WithHeaders returns a copy with other headers.
+func (r FixedKeyRecord[K, V]) WithHeaders(headers Headers) FixedKeyRecord[K, V] {
+	return FixedKeyRecord[K, V]{r: r.r.WithHeaders(headers)}
+}
+
+// RevalueFixed returns a copy of r with a value of another type (Kafka's
+// FixedKeyRecord.withValue).
+func RevalueFixed[V2, K, V any](r FixedKeyRecord[K, V], value V2) FixedKeyRecord[K, V2] {
+	return FixedKeyRecord[K, V2]{r: Revalue(r.r, value)}
+}
+
+// RevalueFixedTombstone returns a tombstone copy of r whose value type is V2.
+func RevalueFixedTombstone[V2, K, V any](r FixedKeyRecord[K, V]) FixedKeyRecord[K, V2] {
+	return FixedKeyRecord[K, V2]{r: RevalueTombstone[V2](r.r)}
+}

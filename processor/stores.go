@@ -1,0 +1,9 @@
+package processor
+
+import "github.com/tributary-go/tributary/store/kv"
+
+// KeyValueStore returns the key-value store named name, connected to the processor (Kafka's
+// context.getStateStore(name) cast to KeyValueStore<K, V>).
+func KeyValueStore[K, V any](ctx BaseContext, name string) (*kv.Store[K, V], error) {
+	return Store[*kv.Store[K, V]](ctx, name)
+}
