@@ -64,7 +64,7 @@ type StoreSpec struct {
 // Subtopology is a connected component of the graph: the unit of tasks.
 type Subtopology struct {
 	ID     int
-	Global bool // the source and processor of a global store: no tasks
+	Global bool        // the source and processor of a global store: no tasks
 	Nodes  []*NodeSpec // in creation order
 	Stores []string
 	// SourceTopics are the topics its sources read, sorted.
