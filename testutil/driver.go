@@ -1,0 +1,375 @@
+// Package testutil tests topologies without a broker: the TopologyTestDriver (Kafka Streams'
+// test-utils) runs a topology's tasks synchronously on the same engine as the Kafka runtime,
+// with typed input and output topics, a mock wall clock, store access, and go-cmp based
+// assertions.
+package testutil
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tributary-go/tributary/internal/engine"
+	"github.com/tributary-go/tributary/processor"
+	"github.com/tributary-go/tributary/store"
+	"github.com/tributary-go/tributary/store/kv"
+	"github.com/tributary-go/tributary/topology"
+)
+
+// ErrClosed is returned by a driver, or one of its topics, used after Close.
+var ErrClosed = errors.New("testutil: TopologyTestDriver is closed")
+
+// ErrNoRecord is returned when reading an output topic that has no record left (Kafka's
+// NoSuchElementException "Empty topic").
+var ErrNoRecord = errors.New("testutil: no record in output topic")
+
+// Option configures a TopologyTestDriver.
+type Option func(*options) error
+
+type options struct {
+	appID    string
+	start    time.Time
+	stateDir string
+	onDeser  processor.DeserializationHandler
+}
+
+// ApplicationID sets application.id (default "topology-test-driver"); persistent stores live
+// under <state dir>/<application id>/<task id>.
+func ApplicationID(id string) Option {
+	return func(o *options) error {
+		if id == "" {
+			return errors.New("testutil: empty application id")
+		}
+		o.appID = id
+		return nil
+	}
+}
+
+// WallClockStart sets the mock wall-clock time the driver starts at (default: now). Only
+// AdvanceWallClockTime moves it.
+func WallClockStart(t time.Time) Option {
+	return func(o *options) error { o.start = t; return nil }
+}
+
+// StateDir sets state.dir (default: a new temporary directory, removed by Close).
+func StateDir(dir string) Option {
+	return func(o *options) error { o.stateDir = dir; return nil }
+}
+
+// DeserializationHandler sets default.deserialization.exception.handler (default:
+// processor.LogAndFail, which makes the pipe call return the *processor.DeserializationError;
+// processor.LogAndContinue skips the record and counts it in DroppedRecords).
+func DeserializationHandler(h processor.DeserializationHandler) Option {
+	return func(o *options) error { o.onDeser = h; return nil }
+}
+
+// Config applies Kafka Streams property names: application.id, state.dir and
+// default.deserialization.exception.handler (LogAndFailExceptionHandler or
+// LogAndContinueExceptionHandler, with or without their package). Any other key is an error.
+func Config(props map[string]string) Option {
+	return func(o *options) error {
+		for _, k := range slices.Sorted(maps.Keys(props)) {
+			v := props[k]
+			switch k {
+			case "application.id":
+				if err := ApplicationID(v)(o); err != nil {
+					return err
+				}
+			case "state.dir":
+				o.stateDir = v
+			case "default.deserialization.exception.handler":
+				switch v[strings.LastIndex(v, ".")+1:] {
+				case "LogAndFailExceptionHandler":
+					o.onDeser = processor.LogAndFail
+				case "LogAndContinueExceptionHandler":
+					o.onDeser = processor.LogAndContinue
+				default:
+					return fmt.Errorf("testutil: unknown %s %q", k, v)
+				}
+			default:
+				return fmt.Errorf("testutil: unsupported config %q", k)
+			}
+		}
+		return nil
+	}
+}
+
+// TopologyTestDriver runs a topology without a broker (Kafka Streams' TopologyTestDriver).
+//
+// Each sub-topology runs as one task on partition 0. Piping a record processes it to the end,
+// advances stream time and fires the stream-time punctuations due, then commits (flushing the
+// stores), as if the runtime committed after every record. Records written to a topic that the
+// topology also reads are piped back in. Wall-clock punctuations fire only through
+// AdvanceWallClockTime. A driver is not safe for concurrent use.
+type TopologyTestDriver struct {
+	g           *engine.Graph
+	opts        options
+	tasks       []*engine.Task
+	global      []*engine.Task
+	globalStore map[string]store.StateStore
+	wall        int64
+	offsets     map[string]int64
+	outputs     map[string]*outQueue
+	pending     []engine.OutRecord
+	ownDir      bool
+	closed      bool
+}
+
+type outQueue struct {
+	recs []engine.OutRecord
+	head int
+}
+
+// NewTopologyTestDriver creates the driver's tasks and stores (persistent stores for real,
+// in a temporary state directory) and initializes the processors.
+func NewTopologyTestDriver(top *topology.Topology, opts ...Option) (*TopologyTestDriver, error) {
+	g, ok := engine.GraphOf(top)
+	if !ok {
+		return nil, errors.New("testutil: NewTopologyTestDriver needs a *topology.Topology from Builder.Build")
+	}
+	o := options{appID: "topology-test-driver", start: time.Now()}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	d := &TopologyTestDriver{g: g, opts: o, wall: o.start.UnixMilli(), offsets: map[string]int64{}, outputs: map[string]*outQueue{}, globalStore: map[string]store.StateStore{}}
+	if d.opts.stateDir == "" {
+		dir, err := os.MkdirTemp("", "tributary-ttd-")
+		if err != nil {
+			return nil, fmt.Errorf("testutil: state dir: %w", err)
+		}
+		d.opts.stateDir, d.ownDir = dir, true
+	}
+	cfg := engine.Config{
+		ApplicationID:          o.appID,
+		StateDir:               d.opts.stateDir,
+		Clock:                  func() int64 { return d.wall },
+		Collector:              (*collector)(d),
+		OnDeserializationError: o.onDeser,
+		GlobalStores:           d.globalStore,
+	}
+	for _, sub := range g.Globals {
+		t, err := engine.NewTask(g, sub, 0, cfg)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		d.global = append(d.global, t)
+		for _, name := range t.StoreNames() {
+			d.globalStore[name], _ = t.Store(name)
+		}
+	}
+	for _, sub := range g.Subtopologies {
+		t, err := engine.NewTask(g, sub, 0, cfg)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		d.tasks = append(d.tasks, t)
+	}
+	for _, t := range append(slices.Clone(d.global), d.tasks...) {
+		if err := t.Init(); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
+	// Processors may have produced records in Init (Kafka allows forwarding there).
+	if err := d.deliver(); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// collector captures what sinks produce.
+type collector TopologyTestDriver
+
+func (c *collector) Send(r engine.OutRecord) error {
+	c.pending = append(c.pending, r)
+	return nil
+}
+
+func (c *collector) PartitionCount(string) (int, error) { return 1, nil }
+
+// taskFor returns the task whose sources read topic (exact topics first, then patterns).
+func (d *TopologyTestDriver) taskFor(topic string) *engine.Task {
+	all := append(slices.Clone(d.global), d.tasks...)
+	subs := append(slices.Clone(d.g.Globals), d.g.Subtopologies...)
+	for i, sub := range subs {
+		if slices.Contains(sub.SourceTopics, topic) {
+			return all[i]
+		}
+	}
+	for i, sub := range subs {
+		for _, n := range sub.Nodes {
+			if n.Pattern != nil && n.Pattern.MatchString(topic) {
+				return all[i]
+			}
+		}
+	}
+	return nil
+}
+
+// pipe processes one input record to the end: process, punctuate on stream time, commit,
+// and pipe back what was written to topics the topology reads.
+func (d *TopologyTestDriver) pipe(raw engine.RawRecord) error {
+	if d.closed {
+		return ErrClosed
+	}
+	t := d.taskFor(raw.Topic)
+	if t == nil {
+		return fmt.Errorf("testutil: unknown topic %q: no source of the topology reads it", raw.Topic)
+	}
+	raw.Offset = d.offsets[raw.Topic]
+	d.offsets[raw.Topic]++
+	if err := t.AddRecords(raw.Topic, 0, []engine.RawRecord{raw}); err != nil {
+		return err
+	}
+	for {
+		ok, err := t.Process()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if _, err := t.MaybePunctuateStreamTime(); err != nil {
+			return err
+		}
+	}
+	if err := t.Commit(); err != nil {
+		return err
+	}
+	return d.deliver()
+}
+
+// deliver moves produced records to the output queues and pipes back those written to
+// topics the topology reads.
+func (d *TopologyTestDriver) deliver() error {
+	for len(d.pending) > 0 {
+		batch := d.pending
+		d.pending = nil
+		for _, r := range batch {
+			q := d.outputs[r.Topic]
+			if q == nil {
+				q = &outQueue{}
+				d.outputs[r.Topic] = q
+			}
+			q.recs = append(q.recs, r)
+		}
+		for _, r := range batch {
+			if d.taskFor(r.Topic) == nil {
+				continue
+			}
+			raw := engine.RawRecord{Topic: r.Topic, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp, Headers: r.Headers}
+			if r.Tombstone {
+				raw.Value = nil
+			} else if raw.Value == nil {
+				raw.Value = []byte{}
+			}
+			if err := d.pipe(raw); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// AdvanceWallClockTime moves the mock wall clock forward and fires the wall-clock
+// punctuations due, then commits.
+func (d *TopologyTestDriver) AdvanceWallClockTime(by time.Duration) error {
+	if d.closed {
+		return ErrClosed
+	}
+	if by < 0 {
+		return fmt.Errorf("testutil: AdvanceWallClockTime(%v): negative", by)
+	}
+	d.wall += by.Milliseconds()
+	for _, t := range append(slices.Clone(d.global), d.tasks...) {
+		if _, err := t.MaybePunctuateSystemTime(); err != nil {
+			return err
+		}
+		if err := t.Commit(); err != nil {
+			return err
+		}
+	}
+	return d.deliver()
+}
+
+// WallClockTime returns the mock wall-clock time in milliseconds.
+func (d *TopologyTestDriver) WallClockTime() int64 { return d.wall }
+
+// DroppedRecords returns the number of input records skipped by the deserialization handler
+// (Kafka's dropped-records-total).
+func (d *TopologyTestDriver) DroppedRecords() int64 {
+	var n int64
+	for _, t := range append(slices.Clone(d.global), d.tasks...) {
+		n += t.DroppedRecords()
+	}
+	return n
+}
+
+// StateStore returns the store named name, of any task (Kafka's getStateStore).
+func (d *TopologyTestDriver) StateStore(name string) (store.StateStore, error) {
+	if d.closed {
+		return nil, ErrClosed
+	}
+	for _, t := range append(slices.Clone(d.global), d.tasks...) {
+		if s, ok := t.Store(name); ok {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("testutil: no state store %q: %w", name, processor.ErrNoSuchStore)
+}
+
+// AllStateStores returns every store by name (Kafka's getAllStateStores).
+func (d *TopologyTestDriver) AllStateStores() map[string]store.StateStore {
+	out := map[string]store.StateStore{}
+	for _, t := range append(slices.Clone(d.global), d.tasks...) {
+		for _, name := range t.StoreNames() {
+			out[name], _ = t.Store(name)
+		}
+	}
+	return out
+}
+
+// KeyValueStore returns the key-value store named name (Kafka's getKeyValueStore).
+func KeyValueStore[K, V any](d *TopologyTestDriver, name string) (*kv.Store[K, V], error) {
+	st, err := d.StateStore(name)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := st.(*kv.Store[K, V])
+	if !ok {
+		return nil, fmt.Errorf("testutil: state store %q is a %T, not a %T: %w", name, st, s, processor.ErrNoSuchStore)
+	}
+	return s, nil
+}
+
+// ProducedTopicNames returns the names of the topics the topology wrote to, sorted (Kafka's
+// producedTopicNames).
+func (d *TopologyTestDriver) ProducedTopicNames() []string {
+	return slices.Sorted(maps.Keys(d.outputs))
+}
+
+// Close closes the processors and stores and removes the state directory if the driver made
+// it. It is idempotent.
+func (d *TopologyTestDriver) Close() error {
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	var errs []error
+	for _, t := range append(slices.Clone(d.tasks), d.global...) {
+		errs = append(errs, t.Close())
+	}
+	if d.ownDir {
+		errs = append(errs, os.RemoveAll(d.opts.stateDir))
+	}
+	return errors.Join(errs...)
+}
