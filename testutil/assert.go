@@ -46,4 +46,3 @@ func AssertRecords[K, V any](t testing.TB, o *TestOutputTopic[K, V], want ...Tes
 		t.Errorf("records of %s (-want +got):\n%s", o.topic, diff)
 	}
 }
-
