@@ -164,6 +164,13 @@ func (o *TestOutputTopic[K, V]) QueueSize() int {
 	return len(q.recs) - q.head
 }
 
+// Clear drops the records not read yet.
+func (o *TestOutputTopic[K, V]) Clear() {
+	if q := o.d.outputs[o.topic]; q != nil {
+		q.recs, q.head = q.recs[:0], 0
+	}
+}
+
 // IsEmpty reports whether every record was read.
 func (o *TestOutputTopic[K, V]) IsEmpty() bool { return o.QueueSize() == 0 }
 

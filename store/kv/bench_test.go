@@ -123,7 +123,7 @@ func benchGet(b *testing.B, odd int) {
 		for i := 0; b.Loop(); i++ {
 			k := benchKey(kb[:], step(i))
 			k[7] |= byte(odd)
-			if _, found := loaded.mem.tree.Get(entry{key: k}); found == (odd == 1) {
+			if _, found := loaded.mem.tree.Get(&entry{key: k}); found == (odd == 1) {
 				b.Fatal("unexpected")
 			}
 		}
@@ -161,7 +161,7 @@ func BenchmarkRange100(b *testing.B) {
 			from, to := benchKey(fb[:], start), benchKey(tb[:], start+99)
 			it := loaded.mem.tree.Iter()
 			n := 0
-			for ok := it.Seek(entry{key: from}); ok && bytes.Compare(it.Item().key, to) <= 0; ok = it.Next() {
+			for ok := it.Seek(&entry{key: from}); ok && bytes.Compare(it.Item().key, to) <= 0; ok = it.Next() {
 				n += len(it.Item().value)
 			}
 			it.Release()

@@ -70,11 +70,12 @@ func (l *LRU) Get(key []byte) ([]byte, bool, error) {
 	if l.closed {
 		return nil, false, l.err("get", store.ErrStoreClosed)
 	}
-	e, ok := l.tree.Get(entry{key: key})
-	if ok {
-		l.recency.Get(view(key))
+	e, ok := l.lookup(key)
+	if !ok {
+		return nil, false, nil
 	}
-	return e.value, ok, nil
+	l.recency.Get(view(key))
+	return e.value, true, nil
 }
 
 // Put writes value at key, evicting the least recently used entry if the engine is full.
@@ -96,7 +97,7 @@ func (l *LRU) PutIfAbsent(key, value []byte) ([]byte, bool, error) {
 	if l.closed {
 		return nil, false, l.err("put-if-absent", store.ErrStoreClosed)
 	}
-	if e, ok := l.tree.Get(entry{key: key}); ok {
+	if e, ok := l.lookup(key); ok {
 		l.recency.Get(view(key))
 		return e.value, true, nil
 	}

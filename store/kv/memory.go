@@ -11,17 +11,19 @@ import (
 	"github.com/tributary-go/tributary/store"
 )
 
-// entry is one key-value pair of the sorted tree. Both slices are owned by the tree and never
-// modified after insertion (a put replaces the entry), so they can be handed out read-only.
+// entry is one key-value pair. The engine owns both byte slices and never modifies their
+// bytes: a put of an existing key replaces the value slice (under the write lock), so slices
+// handed out read-only stay valid.
 type entry struct {
 	key, value []byte
 }
 
-func lessEntry(a, b entry) bool { return bytes.Compare(a.key, b.key) < 0 }
+func lessEntry(a, b *entry) bool { return bytes.Compare(a.key, b.key) < 0 }
 
 // Memory is the in-memory sorted key-value engine (Kafka Streams' InMemoryKeyValueStore), on
-// a B-tree (github.com/tidwall/btree). It is not persistent: its contents are rebuilt from the
-// changelog when a task starts.
+// a B-tree (github.com/tidwall/btree) for order, with a hash index beside it for point reads
+// and for overwriting an existing key without walking the tree. It is not persistent: its
+// contents are rebuilt from the changelog when a task starts.
 //
 // Its cursors are weakly consistent: a cursor does not hold a snapshot; it continues after the
 // last key it returned, seeing writes made since it was opened. It never returns a key twice
@@ -30,7 +32,8 @@ type Memory struct {
 	name string
 
 	mu      sync.RWMutex
-	tree    *btree.BTreeG[entry]
+	tree    *btree.BTreeG[*entry]
+	index   map[string]*entry // keyed by an unsafe string view of entry.key
 	version uint64 // incremented by every mutation, so cursors know to re-seek
 	closed  bool
 	cursors cursor.Tracker
@@ -40,7 +43,8 @@ type Memory struct {
 func NewMemory(name string) *Memory {
 	return &Memory{
 		name: name,
-		tree: btree.NewBTreeGOptions(lessEntry, btree.Options{NoLocks: true}),
+		tree:  btree.NewBTreeGOptions(lessEntry, btree.Options{NoLocks: true}),
+		index: map[string]*entry{},
 	}
 }
 
@@ -71,29 +75,45 @@ func (m *Memory) Get(key []byte) ([]byte, bool, error) {
 	if m.closed {
 		return nil, false, m.err("get", store.ErrStoreClosed)
 	}
-	e, ok := m.tree.Get(entry{key: key})
-	return e.value, ok, nil
+	if e, ok := m.index[string(key)]; ok {
+		return e.value, true, nil
+	}
+	return nil, false, nil
 }
 
 // newEntry copies key and value into one allocation.
-func newEntry(key, value []byte) entry {
+func newEntry(key, value []byte) *entry {
 	buf := make([]byte, len(key)+len(value))
 	n := copy(buf, key)
 	copy(buf[n:], value)
-	return entry{key: buf[:n:n], value: buf[n:]}
+	return &entry{key: buf[:n:n], value: buf[n:]}
+}
+
+func (m *Memory) lookup(key []byte) (*entry, bool) {
+	e, ok := m.index[string(key)]
+	return e, ok
 }
 
 func (m *Memory) set(key, value []byte) {
-	m.tree.Set(newEntry(key, value))
 	m.version++
+	if e, ok := m.index[string(key)]; ok {
+		e.value = append(make([]byte, 0, len(value)), value...)
+		return
+	}
+	e := newEntry(key, value)
+	m.tree.Set(e)
+	m.index[view(e.key)] = e
 }
 
 func (m *Memory) del(key []byte) (entry, bool) {
-	e, ok := m.tree.Delete(entry{key: key})
-	if ok {
-		m.version++
+	e, ok := m.index[string(key)]
+	if !ok {
+		return entry{}, false
 	}
-	return e, ok
+	delete(m.index, string(key))
+	m.tree.Delete(e)
+	m.version++
+	return *e, true
 }
 
 // Put writes value at key.
@@ -115,7 +135,7 @@ func (m *Memory) PutIfAbsent(key, value []byte) ([]byte, bool, error) {
 	if m.closed {
 		return nil, false, m.err("put-if-absent", store.ErrStoreClosed)
 	}
-	if e, ok := m.tree.Get(entry{key: key}); ok {
+	if e, ok := m.lookup(key); ok {
 		return e.value, true, nil
 	}
 	m.set(key, value)
@@ -210,6 +230,7 @@ func (m *Memory) Close() error {
 	m.closed = true
 	m.cursors.InvalidateAll(m.err("cursor", store.ErrStoreClosed))
 	m.tree = btree.NewBTreeGOptions(lessEntry, btree.Options{NoLocks: true})
+	m.index = map[string]*entry{}
 	return nil
 }
 
@@ -232,7 +253,7 @@ type memCursor struct {
 // then serves without locking. It remembers the engine's version, and when a write happened
 // since its last read-ahead it seeks again after the last key it read.
 type memReader struct {
-	it          btree.IterG[entry]
+	it          btree.IterG[*entry]
 	bounds      []byte // backing array of from and to, reused
 	from, to    []byte
 	toExclusive bool
@@ -340,12 +361,12 @@ func (r *memReader) step(version uint64, out *entry) bool {
 		} else if r.from == nil {
 			ok = r.it.First()
 		} else {
-			ok = r.it.Seek(entry{key: r.from})
+			ok = r.it.Seek(&entry{key: r.from})
 		}
 	case r.version != version:
 		if r.reverse {
 			ok = r.seekLE(r.last, true)
-		} else if ok = r.it.Seek(entry{key: r.last}); ok && bytes.Equal(r.it.Item().key, r.last) {
+		} else if ok = r.it.Seek(&entry{key: r.last}); ok && bytes.Equal(r.it.Item().key, r.last) {
 			ok = r.it.Next()
 		}
 	case r.reverse:
@@ -357,7 +378,7 @@ func (r *memReader) step(version uint64, out *entry) bool {
 	if !ok {
 		return false
 	}
-	*out = r.it.Item()
+	*out = *r.it.Item() // a copy, taken under the read lock: a put may replace e.value
 	if r.reverse {
 		return r.from == nil || bytes.Compare(out.key, r.from) >= 0
 	} else if r.to != nil {
@@ -373,7 +394,7 @@ func (r *memReader) seekLE(k []byte, exclusive bool) bool {
 	if k == nil {
 		return r.it.Last()
 	}
-	if !r.it.Seek(entry{key: k}) {
+	if !r.it.Seek(&entry{key: k}) {
 		return r.it.Last()
 	}
 	cmp := bytes.Compare(r.it.Item().key, k)
