@@ -24,8 +24,11 @@ type Builder struct {
 	byName     map[string]*engine.NodeSpec
 	stores     map[string]*engine.StoreSpec
 	storeOrder []string
-	errs       []error
-	built      bool
+	// conns are the (processor, store) connections in the order they were made: Describe
+	// prints a processor's stores in the order of a Java HashSet filled in that order.
+	conns [][2]string
+	errs  []error
+	built bool
 }
 
 // NewBuilder returns an empty builder.
@@ -250,6 +253,7 @@ func (b *Builder) connect(proc, storeName string) {
 	}
 	if !slices.Contains(st.Processors, proc) {
 		st.Processors = append(st.Processors, proc)
+		b.conns = append(b.conns, [2]string{proc, storeName})
 	}
 }
 
@@ -280,6 +284,7 @@ func AddGlobalStore[K, V any](b *Builder, builder store.Builder, sourceName stri
 	}
 	b.stores[name] = &engine.StoreSpec{Builder: builder, Global: true, GlobalTopic: src.Topics[0], Processors: []string{processorName}}
 	b.storeOrder = append(b.storeOrder, name)
+	b.conns = append(b.conns, [2]string{processorName, name})
 }
 
 // Topology is a built, validated topology: what the TopologyTestDriver and the Kafka runtime
@@ -339,9 +344,13 @@ func (b *Builder) Build() (*Topology, error) {
 				fail("state store %q is connected to unknown processor %q", name, p)
 			case ps.Kind != engine.Processor:
 				fail("state store %q is connected to %s %q; only processors use stores", name, kindName(ps.Kind), p)
-			case !slices.Contains(ps.Stores, name):
-				ps.Stores = append(ps.Stores, name)
 			}
+		}
+	}
+	// A processor's stores, in the order they were connected (as Kafka's stateStoreNames).
+	for _, c := range b.conns {
+		if ps, ok := b.byName[c[0]]; ok && ps.Kind == engine.Processor && !slices.Contains(ps.Stores, c[1]) {
+			ps.Stores = append(ps.Stores, c[1])
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -34,7 +34,7 @@ type Memory struct {
 	mu      sync.RWMutex
 	tree    *btree.BTreeG[*entry]
 	index   map[string]*entry // keyed by an unsafe string view of entry.key
-	version uint64 // incremented by every mutation, so cursors know to re-seek
+	version uint64            // incremented by every mutation, so cursors know to re-seek
 	closed  bool
 	cursors cursor.Tracker
 }
@@ -42,7 +42,7 @@ type Memory struct {
 // NewMemory returns an empty in-memory engine named name.
 func NewMemory(name string) *Memory {
 	return &Memory{
-		name: name,
+		name:  name,
 		tree:  btree.NewBTreeGOptions(lessEntry, btree.Options{NoLocks: true}),
 		index: map[string]*entry{},
 	}
