@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -55,7 +56,8 @@ func WallClockStart(t time.Time) Option {
 	return func(o *options) error { o.start = t; return nil }
 }
 
-// StateDir sets state.dir (default: a new temporary directory, removed by Close).
+// StateDir sets state.dir (default: a new temporary directory, removed by Close). In a given
+// state dir, Close removes the task directories it used, as Kafka's TopologyTestDriver does.
 func StateDir(dir string) Option {
 	return func(o *options) error { o.stateDir = dir; return nil }
 }
@@ -207,7 +209,7 @@ func (d *TopologyTestDriver) taskFor(topic string) *engine.Task {
 	}
 	for i, sub := range subs {
 		for _, n := range sub.Nodes {
-			if n.Pattern != nil && n.Pattern.MatchString(topic) {
+			if n.Match != nil && n.Match.MatchString(topic) {
 				return all[i]
 			}
 		}
@@ -221,6 +223,15 @@ func (d *TopologyTestDriver) pipe(raw engine.RawRecord) error {
 	if d.closed {
 		return ErrClosed
 	}
+	if err := d.process(raw); err != nil {
+		return err
+	}
+	return d.deliver()
+}
+
+// process runs one record through the task whose sources read its topic: process, punctuate
+// on stream time, commit. What sinks write stays in d.pending.
+func (d *TopologyTestDriver) process(raw engine.RawRecord) error {
 	t := d.taskFor(raw.Topic)
 	if t == nil {
 		return fmt.Errorf("testutil: unknown topic %q: no source of the topology reads it", raw.Topic)
@@ -242,39 +253,58 @@ func (d *TopologyTestDriver) pipe(raw engine.RawRecord) error {
 			return err
 		}
 	}
-	if err := t.Commit(); err != nil {
-		return err
-	}
-	return d.deliver()
+	return t.Commit()
 }
 
 // deliver moves produced records to the output queues and pipes back those written to
-// topics the topology reads.
+// topics the topology reads, in the order of Kafka's TopologyTestDriver
+// (captureOutputsAndReEnqueueInternalResults): all the records one step wrote are captured,
+// in order, before any is processed; those of a global store's topic are applied at once,
+// the others are queued and processed one by one, each one's output being captured before
+// the next is processed.
 func (d *TopologyTestDriver) deliver() error {
-	for len(d.pending) > 0 {
-		batch := d.pending
-		d.pending = nil
-		for _, r := range batch {
-			q := d.outputs[r.Topic]
-			if q == nil {
-				q = &outQueue{}
-				d.outputs[r.Topic] = q
+	var queued []engine.RawRecord
+	capture := func() error {
+		for len(d.pending) > 0 {
+			batch := d.pending
+			d.pending = nil
+			for _, r := range batch {
+				q := d.outputs[r.Topic]
+				if q == nil {
+					q = &outQueue{}
+					d.outputs[r.Topic] = q
+				}
+				q.recs = append(q.recs, r)
+				t := d.taskFor(r.Topic)
+				if t == nil {
+					continue
+				}
+				raw := engine.RawRecord{Topic: r.Topic, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp, Headers: r.Headers}
+				if r.Tombstone {
+					raw.Value = nil
+				} else if raw.Value == nil {
+					raw.Value = []byte{}
+				}
+				if !slices.Contains(d.global, t) {
+					queued = append(queued, raw)
+				} else if err := d.process(raw); err != nil {
+					return err
+				}
 			}
-			q.recs = append(q.recs, r)
 		}
-		for _, r := range batch {
-			if d.taskFor(r.Topic) == nil {
-				continue
-			}
-			raw := engine.RawRecord{Topic: r.Topic, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp, Headers: r.Headers}
-			if r.Tombstone {
-				raw.Value = nil
-			} else if raw.Value == nil {
-				raw.Value = []byte{}
-			}
-			if err := d.pipe(raw); err != nil {
-				return err
-			}
+		return nil
+	}
+	if err := capture(); err != nil {
+		return err
+	}
+	for len(queued) > 0 {
+		raw := queued[0]
+		queued = queued[1:]
+		if err := d.process(raw); err != nil {
+			return err
+		}
+		if err := capture(); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -370,6 +400,14 @@ func (d *TopologyTestDriver) Close() error {
 	}
 	if d.ownDir {
 		errs = append(errs, os.RemoveAll(d.opts.stateDir))
+	} else {
+		// A given state dir is cleaned as Kafka's driver does (StateDirectory.clean): the task
+		// directories go, then the application directory if that leaves it empty.
+		appDir := filepath.Join(d.opts.stateDir, d.opts.appID)
+		for _, t := range append(slices.Clone(d.tasks), d.global...) {
+			errs = append(errs, os.RemoveAll(filepath.Join(appDir, t.ID().String())))
+		}
+		_ = os.Remove(appDir)
 	}
 	return errors.Join(errs...)
 }

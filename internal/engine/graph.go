@@ -33,6 +33,9 @@ type NodeSpec struct {
 	// Sources.
 	Topics  []string
 	Pattern *regexp.Regexp
+	// Match is Pattern anchored at both ends: a topic is read when its whole name matches,
+	// as Kafka's Pattern.matcher(topic).matches().
+	Match *regexp.Regexp
 
 	// Sinks: a fixed topic, or a chooser (TopicChooser names it in Describe).
 	Topic        string

@@ -128,7 +128,9 @@ func (q *typedQueue[K, V]) processHead() error {
 	t.meta = processor.RecordMetadata{Topic: q.topic, Partition: q.partition, Offset: it.offset}
 	t.hasMeta = true
 	err := q.src.forward(it.rec)
-	t.hasMeta = false
+	// Out of Process (in a punctuation) there is no input record: RecordMetadata reports
+	// ok false and a sink's TopicChooser gets the zero metadata.
+	t.meta, t.hasMeta = processor.RecordMetadata{}, false
 	return err
 }
 
@@ -301,7 +303,7 @@ func (t *Task) AddRecords(topic string, partition int32, raws []RawRecord) error
 	q, ok := t.queues[tp]
 	if !ok {
 		for _, s := range t.sources {
-			if s.spec.Pattern != nil && s.spec.Pattern.MatchString(topic) {
+			if s.spec.Match != nil && s.spec.Match.MatchString(topic) {
 				q = s.newQueue(topic, partition)
 				t.queues[tp], t.order = q, append(t.order, q)
 				break
