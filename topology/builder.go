@@ -28,7 +28,6 @@ type Builder struct {
 	// prints a processor's stores in the order of a Java HashSet filled in that order.
 	conns [][2]string
 	errs  []error
-	built bool
 }
 
 // NewBuilder returns an empty builder.
@@ -408,8 +407,7 @@ func findCycle(nodes []*engine.NodeSpec, children map[string][]string) []string 
 // processors form the global group (ids from the same counter, as in Kafka).
 func groups(nodes []*engine.NodeSpec, stores map[string]*engine.StoreSpec) (subs, globals []*engine.Subtopology) {
 	parent := map[string]string{}
-	var find func(string) string
-	find = func(x string) string {
+	find := func(x string) string {
 		for parent[x] != x {
 			parent[x] = parent[parent[x]]
 			x = parent[x]
