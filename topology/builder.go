@@ -130,6 +130,7 @@ func AddSource[K, V any](b *Builder, name string, cfg Source[K, V]) Node[K, V] {
 	s := engine.NewSourceSpec(name, engine.SourceConfig[K, V]{Keys: cfg.Keys, Values: cfg.Values, Timestamps: cfg.Timestamps})
 	s.Topics = slices.Clone(cfg.Topics)
 	s.Pattern = cfg.Pattern
+	s.OffsetReset = int(cfg.OffsetReset)
 	if cfg.Pattern != nil {
 		s.Match = regexp.MustCompile(`^(?:` + cfg.Pattern.String() + `)$`) // valid: it wraps a compiled pattern
 	}

@@ -33,6 +33,9 @@ type NodeSpec struct {
 	// Sources.
 	Topics  []string
 	Pattern *regexp.Regexp
+	// OffsetReset is the source's auto.offset.reset policy: 0 the consumer's default, 1
+	// earliest, 2 latest (topology.OffsetReset).
+	OffsetReset int
 	// Match is Pattern anchored at both ends: a topic is read when its whole name matches,
 	// as Kafka's Pattern.matcher(topic).matches().
 	Match *regexp.Regexp
