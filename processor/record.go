@@ -30,7 +30,7 @@ type Record[K, V any] struct {
 	value     V
 	hasValue  bool
 	timestamp int64
-	headers   Headers
+	headers   *Headers // nil when there are none: keeps Record small, as it is copied per node
 }
 
 // NewRecord returns a record with a value.
@@ -41,6 +41,19 @@ func NewRecord[K, V any](key K, value V, timestamp int64) Record[K, V] {
 // NewTombstone returns a record with no value (a Kafka tombstone).
 func NewTombstone[K, V any](key K, timestamp int64) Record[K, V] {
 	return Record[K, V]{key: key, timestamp: timestamp}
+}
+
+// MakeRecord builds a record in one step: with a value when hasValue is true, else a
+// tombstone (value is then ignored). Runtimes use it to build each input record once.
+func MakeRecord[K, V any](key K, value V, hasValue bool, timestamp int64, headers Headers) Record[K, V] {
+	r := Record[K, V]{key: key, hasValue: hasValue, timestamp: timestamp}
+	if hasValue {
+		r.value = value
+	}
+	if len(headers) > 0 {
+		r.headers = &headers
+	}
+	return r
 }
 
 // Key returns the key.
@@ -56,7 +69,12 @@ func (r Record[K, V]) IsTombstone() bool { return !r.hasValue }
 func (r Record[K, V]) Timestamp() int64 { return r.timestamp }
 
 // Headers returns the headers. They must not be modified: use WithHeaders.
-func (r Record[K, V]) Headers() Headers { return r.headers }
+func (r Record[K, V]) Headers() Headers {
+	if r.headers == nil {
+		return nil
+	}
+	return *r.headers
+}
 
 // WithKey returns a copy with another key of the same type (see [Rekey] to change its type).
 func (r Record[K, V]) WithKey(key K) Record[K, V] { r.key = key; return r }
@@ -78,7 +96,14 @@ func (r Record[K, V]) WithTombstone() Record[K, V] {
 func (r Record[K, V]) WithTimestamp(timestamp int64) Record[K, V] { r.timestamp = timestamp; return r }
 
 // WithHeaders returns a copy with other headers.
-func (r Record[K, V]) WithHeaders(headers Headers) Record[K, V] { r.headers = headers; return r }
+func (r Record[K, V]) WithHeaders(headers Headers) Record[K, V] {
+	if len(headers) == 0 {
+		r.headers = nil
+	} else {
+		r.headers = &headers
+	}
+	return r
+}
 
 // Rekey returns a copy of r with a key of another type (Kafka's Record.withKey).
 func Rekey[K2, K, V any](r Record[K, V], key K2) Record[K2, V] {
@@ -117,7 +142,7 @@ func (r FixedKeyRecord[K, V]) IsTombstone() bool { return !r.r.hasValue }
 func (r FixedKeyRecord[K, V]) Timestamp() int64 { return r.r.timestamp }
 
 // Headers returns the headers. They must not be modified: use WithHeaders.
-func (r FixedKeyRecord[K, V]) Headers() Headers { return r.r.headers }
+func (r FixedKeyRecord[K, V]) Headers() Headers { return r.r.Headers() }
 
 // Record returns the record as a plain Record.
 func (r FixedKeyRecord[K, V]) Record() Record[K, V] { return r.r }

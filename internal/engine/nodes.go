@@ -110,39 +110,36 @@ func (n *sourceNode[K, V]) newQueue(topic string, partition int32) queue {
 	return &typedQueue[K, V]{src: n, topic: topic, partition: partition, partitionTime: -1}
 }
 
-// decode deserializes a raw record and extracts its timestamp.
-func (n *sourceNode[K, V]) decode(raw *RawRecord, partitionTime int64) (processor.Record[K, V], error) {
-	var rec processor.Record[K, V]
+// decode deserializes a raw record into out and extracts its timestamp; out is written once,
+// in place (records are copied enough on their way through the nodes).
+func (n *sourceNode[K, V]) decode(raw *RawRecord, partitionTime int64, out *processor.Record[K, V]) error {
 	var key K
+	var value V
 	var err error
 	if raw.Key != nil {
 		if key, err = n.cfg.Keys.Deserialize(raw.Topic, raw.Key); err != nil {
-			return rec, fmt.Errorf("key: %w", err)
+			return fmt.Errorf("key: %w", err)
 		}
 	}
-	if raw.Value == nil {
-		rec = processor.NewTombstone[K, V](key, raw.Timestamp)
-	} else {
-		v, err := n.cfg.Values.Deserialize(raw.Topic, raw.Value)
-		if err != nil {
-			return rec, fmt.Errorf("value: %w", err)
+	hasValue := raw.Value != nil
+	if hasValue {
+		if value, err = n.cfg.Values.Deserialize(raw.Topic, raw.Value); err != nil {
+			return fmt.Errorf("value: %w", err)
 		}
-		rec = processor.NewRecord(key, v, raw.Timestamp)
-	}
-	if len(raw.Headers) > 0 {
-		rec = rec.WithHeaders(raw.Headers)
 	}
 	ts := raw.Timestamp
 	if n.cfg.Timestamps != nil {
 		md := processor.RecordMetadata{Topic: raw.Topic, Partition: raw.Partition, Offset: raw.Offset}
+		rec := processor.MakeRecord(key, value, hasValue, ts, raw.Headers)
 		if ts, err = n.cfg.Timestamps(rec, md, partitionTime); err != nil {
-			return rec, fmt.Errorf("timestamp extractor: %w", err)
+			return fmt.Errorf("timestamp extractor: %w", err)
 		}
 	}
 	if ts < 0 {
-		return rec, fmt.Errorf("invalid (negative) timestamp %d", ts)
+		return fmt.Errorf("invalid (negative) timestamp %d", ts)
 	}
-	return rec.WithTimestamp(ts), nil
+	*out = processor.MakeRecord(key, value, hasValue, ts, raw.Headers)
+	return nil
 }
 
 func (n *sourceNode[K, V]) forward(r processor.Record[K, V]) error {
@@ -195,7 +192,10 @@ func (n *procNode[KIn, VIn, KOut, VOut]) close() error {
 }
 
 func (n *procNode[KIn, VIn, KOut, VOut]) process(r processor.Record[KIn, VIn]) error {
-	return n.t.wrap(n.s.Name, n.p.Process(r))
+	if err := n.p.Process(r); err != nil {
+		return n.t.wrap(n.s.Name, err)
+	}
+	return nil
 }
 
 // Forward implements processor.Context.
@@ -265,7 +265,10 @@ func (n *fixedNode[K, VIn, VOut]) close() error {
 }
 
 func (n *fixedNode[K, VIn, VOut]) process(r processor.Record[K, VIn]) error {
-	return n.t.wrap(n.s.Name, n.p.Process(processor.FixedKey(r)))
+	if err := n.p.Process(processor.FixedKey(r)); err != nil {
+		return n.t.wrap(n.s.Name, err)
+	}
+	return nil
 }
 
 // Forward implements processor.FixedKeyContext.
@@ -357,7 +360,10 @@ func (n *sinkNode[K, V]) process(r processor.Record[K, V]) error {
 			out.Partition = p
 		}
 	}
-	return n.t.wrap(n.s.Name, n.t.cfg.Collector.Send(out))
+	if err := n.t.cfg.Collector.Send(out); err != nil {
+		return n.t.wrap(n.s.Name, err)
+	}
+	return nil
 }
 
 // typeNames names the types of Record[K, V] for messages ("string, int64"); called when

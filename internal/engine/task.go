@@ -98,8 +98,13 @@ func (q *typedQueue[K, V]) headTime() int64 { return q.items[q.head].rec.Timesta
 func (q *typedQueue[K, V]) add(raws []RawRecord) error {
 	t := q.src.t
 	for i := range raws {
-		rec, err := q.src.decode(&raws[i], q.partitionTime)
-		if err != nil {
+		if q.head > 0 && q.head == len(q.items) {
+			q.items, q.head = q.items[:0], 0
+		}
+		q.items = append(q.items, item[K, V]{offset: raws[i].Offset})
+		slot := &q.items[len(q.items)-1]
+		if err := q.src.decode(&raws[i], q.partitionTime, &slot.rec); err != nil {
+			q.items = q.items[:len(q.items)-1]
 			de := &processor.DeserializationError{Node: q.src.s.Name, Topic: raws[i].Topic, Partition: raws[i].Partition, Offset: raws[i].Offset, Err: err}
 			h := t.cfg.OnDeserializationError
 			if h == nil {
@@ -109,25 +114,20 @@ func (q *typedQueue[K, V]) add(raws []RawRecord) error {
 				return de
 			}
 			t.dropped++
-			continue
 		}
-		if q.head > 0 && q.head == len(q.items) {
-			q.items, q.head = q.items[:0], 0
-		}
-		q.items = append(q.items, item[K, V]{rec: rec, offset: raws[i].Offset})
 	}
 	return nil
 }
 
 func (q *typedQueue[K, V]) processHead() error {
-	it := q.items[q.head]
-	q.items[q.head] = item[K, V]{}
+	it := &q.items[q.head]
 	q.head++
 	q.partitionTime = max(q.partitionTime, it.rec.Timestamp())
 	t := q.src.t
 	t.meta = processor.RecordMetadata{Topic: q.topic, Partition: q.partition, Offset: it.offset}
 	t.hasMeta = true
 	err := q.src.forward(it.rec)
+	*it = item[K, V]{} // drop references for the collector
 	// Out of Process (in a punctuation) there is no input record: RecordMetadata reports
 	// ok false and a sink's TopicChooser gets the zero metadata.
 	t.meta, t.hasMeta = processor.RecordMetadata{}, false
