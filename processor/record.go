@@ -51,7 +51,8 @@ func MakeRecord[K, V any](key K, value V, hasValue bool, timestamp int64, header
 		r.value = value
 	}
 	if len(headers) > 0 {
-		r.headers = &headers
+		h := headers // only this branch allocates: &headers would move every call's argument to the heap
+		r.headers = &h
 	}
 	return r
 }
@@ -100,7 +101,8 @@ func (r Record[K, V]) WithHeaders(headers Headers) Record[K, V] {
 	if len(headers) == 0 {
 		r.headers = nil
 	} else {
-		r.headers = &headers
+		h := headers
+		r.headers = &h
 	}
 	return r
 }
