@@ -265,6 +265,7 @@ type memReader struct {
 	buf         []entry
 	pos         int
 	big         []entry // the second, larger read-ahead buffer, kept across uses
+	probe       entry   // the search key of seeks: a field, so seeking does not allocate
 	inline      [16]entry
 }
 
@@ -291,12 +292,18 @@ func newReader(m *Memory, from, to []byte, toExclusive, reverse bool) *memReader
 	return r
 }
 
+// seekKey returns the reader's probe entry holding key k.
+func (r *memReader) seekKey(k []byte) *entry {
+	r.probe.key = k
+	return &r.probe
+}
+
 // release clears the reader (dropping its references into the tree) and pools it.
 func (r *memReader) release() {
 	r.it.Release()
 	clear(r.inline[:])
 	clear(r.big[:cap(r.big)])
-	r.buf, r.last, r.from, r.to = nil, nil, nil, nil
+	r.buf, r.last, r.from, r.to, r.probe = nil, nil, nil, nil, entry{}
 	readers.Put(r)
 }
 
@@ -361,12 +368,12 @@ func (r *memReader) step(version uint64, out *entry) bool {
 		} else if r.from == nil {
 			ok = r.it.First()
 		} else {
-			ok = r.it.Seek(&entry{key: r.from})
+			ok = r.it.Seek(r.seekKey(r.from))
 		}
 	case r.version != version:
 		if r.reverse {
 			ok = r.seekLE(r.last, true)
-		} else if ok = r.it.Seek(&entry{key: r.last}); ok && bytes.Equal(r.it.Item().key, r.last) {
+		} else if ok = r.it.Seek(r.seekKey(r.last)); ok && bytes.Equal(r.it.Item().key, r.last) {
 			ok = r.it.Next()
 		}
 	case r.reverse:
@@ -394,7 +401,7 @@ func (r *memReader) seekLE(k []byte, exclusive bool) bool {
 	if k == nil {
 		return r.it.Last()
 	}
-	if !r.it.Seek(&entry{key: k}) {
+	if !r.it.Seek(r.seekKey(k)) {
 		return r.it.Last()
 	}
 	cmp := bytes.Compare(r.it.Item().key, k)
