@@ -59,6 +59,12 @@ func (p *funcProcessor[KIn, VIn, KOut, VOut]) Process(r Record[KIn, VIn]) error 
 
 func (p *funcProcessor[KIn, VIn, KOut, VOut]) Close() error { return nil }
 
+// ProcessFunc returns the function the processor wraps, so that a runtime can call it
+// directly with the context, saving a call per record.
+func (p *funcProcessor[KIn, VIn, KOut, VOut]) ProcessFunc() func(ctx Context[KOut, VOut], r Record[KIn, VIn]) error {
+	return p.fn
+}
+
 // BaseContext is what every processor context offers (Kafka Streams' ProcessingContext):
 // identity, time, the current record's metadata, punctuation, stores and commit requests.
 type BaseContext interface {

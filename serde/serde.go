@@ -221,3 +221,26 @@ func (s *funcSerde[T]) Deserialize(topic string, b []byte) (v T, err error) {
 	}
 	return v, nil
 }
+
+// fresh is implemented by the serdes of this package whose Serialize always returns a newly
+// allocated slice (all but Bytes, which returns its input, and New, whose functions may not).
+type fresh interface{ freshOutput() }
+
+func (stringSerde) freshOutput()         {}
+func (int32Serde) freshOutput()          {}
+func (int64Serde) freshOutput()          {}
+func (uint64Serde) freshOutput()         {}
+func (float64Serde) freshOutput()        {}
+func (boolSerde) freshOutput()           {}
+func (*jsonSerde[T]) freshOutput()       {}
+func (*timeWindowed[K]) freshOutput()    {}
+func (*sessionWindowed[K]) freshOutput() {}
+
+// SerializesFresh reports whether s is known to return a newly allocated slice from every
+// Serialize, one that shares no memory with the value or with earlier results. Stores use it
+// to keep serialized bytes without copying them. It is true for this package's serdes except
+// Bytes (whose Serialize returns its input) and those made by New.
+func SerializesFresh[T any](s Serializer[T]) bool {
+	_, ok := s.(fresh)
+	return ok
+}

@@ -624,3 +624,28 @@ func BenchmarkTimeWindowedStringDeserialize(b *testing.B) {
 		_, _ = s.Deserialize("t", in)
 	}
 }
+
+func TestSerializesFresh(t *testing.T) {
+	for name, fresh := range map[string]bool{
+		"String":          SerializesFresh(String),
+		"Int32":           SerializesFresh(Int32),
+		"Int64":           SerializesFresh(Int64),
+		"Uint64":          SerializesFresh(Uint64),
+		"Float64":         SerializesFresh(Float64),
+		"Bool":            SerializesFresh(Bool),
+		"JSON":            SerializesFresh(JSON[map[string]int]()),
+		"TimeWindowed":    SerializesFresh(TimeWindowed(String, time.Second)),
+		"SessionWindowed": SerializesFresh(SessionWindowed(Int64)),
+	} {
+		if !fresh {
+			t.Errorf("SerializesFresh(%s) = false, want true", name)
+		}
+	}
+	if SerializesFresh(Bytes) {
+		t.Error("SerializesFresh(Bytes) = true, but Bytes returns its input")
+	}
+	custom := New("custom", func(_ string, v []byte) ([]byte, error) { return v, nil }, func(_ string, b []byte) ([]byte, error) { return b, nil })
+	if SerializesFresh(custom) {
+		t.Error("SerializesFresh(New(...)) = true, but its function may return shared memory")
+	}
+}

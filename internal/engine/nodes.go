@@ -166,7 +166,14 @@ type procNode[KIn, VIn, KOut, VOut any] struct {
 	s        *NodeSpec
 	supplier processor.Supplier[KIn, VIn, KOut, VOut]
 	p        processor.Processor[KIn, VIn, KOut, VOut]
+	// fn is the function of a processor.Func processor, called directly.
+	fn       func(ctx processor.Context[KOut, VOut], r processor.Record[KIn, VIn]) error
 	children []receiver[KOut, VOut]
+}
+
+// funcProcessor is implemented by processor.Func's processors.
+type funcProcessor[KIn, VIn, KOut, VOut any] interface {
+	ProcessFunc() func(ctx processor.Context[KOut, VOut], r processor.Record[KIn, VIn]) error
 }
 
 func (n *procNode[KIn, VIn, KOut, VOut]) spec() *NodeSpec { return n.s }
@@ -181,6 +188,9 @@ func (n *procNode[KIn, VIn, KOut, VOut]) init(t *Task) error {
 	if n.p == nil {
 		return fmt.Errorf("processor %s: supplier returned nil", n.s.Name)
 	}
+	if f, ok := n.p.(funcProcessor[KIn, VIn, KOut, VOut]); ok {
+		n.fn = f.ProcessFunc()
+	}
 	return n.p.Init(n)
 }
 
@@ -192,7 +202,13 @@ func (n *procNode[KIn, VIn, KOut, VOut]) close() error {
 }
 
 func (n *procNode[KIn, VIn, KOut, VOut]) process(r processor.Record[KIn, VIn]) error {
-	if err := n.p.Process(r); err != nil {
+	var err error
+	if n.fn != nil {
+		err = n.fn(n, r)
+	} else {
+		err = n.p.Process(r)
+	}
+	if err != nil {
 		return n.t.wrap(n.s.Name, err)
 	}
 	return nil

@@ -73,7 +73,8 @@ type TopicPartition struct {
 type queue interface {
 	add(raws []RawRecord) error
 	size() int
-	headTime() int64
+	// peek returns the timestamp of the head record, ok false when the queue is empty.
+	peek() (ts int64, ok bool)
 	processHead() error
 }
 
@@ -93,7 +94,12 @@ type typedQueue[K, V any] struct {
 
 func (q *typedQueue[K, V]) size() int { return len(q.items) - q.head }
 
-func (q *typedQueue[K, V]) headTime() int64 { return q.items[q.head].rec.Timestamp() }
+func (q *typedQueue[K, V]) peek() (int64, bool) {
+	if q.head == len(q.items) {
+		return 0, false
+	}
+	return q.items[q.head].rec.Timestamp(), true
+}
 
 func (q *typedQueue[K, V]) add(raws []RawRecord) error {
 	t := q.src.t
@@ -331,10 +337,7 @@ func (t *Task) Process() (bool, error) {
 	var next queue
 	var nextTime int64
 	for _, q := range t.order {
-		if q.size() == 0 {
-			continue
-		}
-		if ts := q.headTime(); next == nil || ts < nextTime {
+		if ts, ok := q.peek(); ok && (next == nil || ts < nextTime) {
 			next, nextTime = q, ts
 		}
 	}

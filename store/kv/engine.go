@@ -68,6 +68,14 @@ type OpenCursorCounter interface {
 	OpenCursors() int
 }
 
+// OwningPutter is implemented by engines that can keep a value slice instead of copying it
+// (the in-memory engines). The typed Store hands them the bytes it has just serialized.
+type OwningPutter interface {
+	// PutOwned is Put, except that the engine may keep value: the caller must not use or
+	// modify it afterwards.
+	PutOwned(key, value []byte) error
+}
+
 // EvictionNotifier is implemented by engines that evict entries on their own (the LRU engine).
 // The changelog layer registers a listener to log each eviction as a delete.
 type EvictionNotifier interface {

@@ -90,6 +90,18 @@ func (l *LRU) Put(key, value []byte) error {
 	return nil
 }
 
+// PutOwned is Put for a value the caller gives up (see [OwningPutter]).
+func (l *LRU) PutOwned(key, value []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return l.err("put", store.ErrStoreClosed)
+	}
+	l.setOwned(key, value)
+	l.touch(key)
+	return nil
+}
+
 // PutIfAbsent writes value at key unless it exists; either way key counts as used.
 func (l *LRU) PutIfAbsent(key, value []byte) ([]byte, bool, error) {
 	l.mu.Lock()

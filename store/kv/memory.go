@@ -95,9 +95,14 @@ func (m *Memory) lookup(key []byte) (*entry, bool) {
 }
 
 func (m *Memory) set(key, value []byte) {
+	m.setOwned(key, append(make([]byte, 0, len(value)), value...))
+}
+
+// setOwned writes value, which the engine may keep (the caller gives it up), at key.
+func (m *Memory) setOwned(key, value []byte) {
 	m.version++
 	if e, ok := m.index[string(key)]; ok {
-		e.value = append(make([]byte, 0, len(value)), value...)
+		e.value = value
 		return
 	}
 	e := newEntry(key, value)
@@ -124,6 +129,19 @@ func (m *Memory) Put(key, value []byte) error {
 		return m.err("put", store.ErrStoreClosed)
 	}
 	m.set(key, value)
+	return nil
+}
+
+// PutOwned is Put for a value the caller gives up: the engine keeps the slice instead of
+// copying it, and the caller must not use it afterwards. The typed Store uses it for the
+// bytes it has just serialized (see [OwningPutter]).
+func (m *Memory) PutOwned(key, value []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return m.err("put", store.ErrStoreClosed)
+	}
+	m.setOwned(key, value)
 	return nil
 }
 

@@ -20,6 +20,9 @@ type Store[K, V any] struct {
 	keys   serde.Serde[K]
 	values serde.Serde[V]
 	topic  string
+	// owning is the engine as an OwningPutter when the value serde's output can be handed
+	// over (serde.SerializesFresh), else nil.
+	owning OwningPutter
 }
 
 // Option configures a [Store].
@@ -41,7 +44,11 @@ func New[K, V any](engine Engine, keys serde.Serde[K], values serde.Serde[V], op
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &Store[K, V]{engine: engine, keys: keys, values: values, topic: o.topic}
+	s := &Store[K, V]{engine: engine, keys: keys, values: values, topic: o.topic}
+	if op, ok := engine.(OwningPutter); ok && serde.SerializesFresh[V](values) {
+		s.owning = op
+	}
+	return s
 }
 
 func (s *Store[K, V]) fail(op string, err error) error {
@@ -113,6 +120,9 @@ func (s *Store[K, V]) Put(key K, value V) error {
 	vb, err := s.values.Serialize(s.topic, value)
 	if err != nil {
 		return s.fail("put", err)
+	}
+	if s.owning != nil && vb != nil {
+		return s.owning.PutOwned(kb, vb)
 	}
 	return s.engine.Put(kb, vb)
 }

@@ -175,3 +175,40 @@ func TestTypedStoreClosed(t *testing.T) {
 		t.Errorf("Range after Close = %v", err)
 	}
 }
+
+// The typed store hands freshly serialized values to in-memory engines without copying, but
+// only when the serde's output is its own: serde.Bytes returns the caller's slice, which the
+// caller may reuse.
+func TestTypedStoreDoesNotKeepCallersBytes(t *testing.T) {
+	for name, e := range map[string]kv.Engine{"memory": kv.NewMemory("b"), "lru": must(kv.NewLRU("b", 10))} {
+		s := kv.New(e, serde.String, serde.Bytes)
+		buf := []byte("first")
+		if err := s.Put("k", buf); err != nil {
+			t.Fatal(err)
+		}
+		copy(buf, "XXXXX")
+		if v, _, _ := s.Get("k"); string(v) != "first" {
+			t.Errorf("%s: stored value changed with the caller's slice: %q", name, v)
+		}
+		_ = s.Close()
+	}
+}
+
+// An owned put into the LRU engine counts as a use and evicts like Put.
+func TestLRUPutOwnedEvicts(t *testing.T) {
+	l := must(kv.NewLRU("lru", 2))
+	var evicted []string
+	l.SetEvictionListener(func(k, _ []byte) { evicted = append(evicted, string(k)) })
+	s := kv.New(l, serde.String, serde.Int64) // Int64 output is fresh: PutOwned is used
+	for i, k := range []string{"a", "b", "a", "c"} {
+		if err := s.Put(k, int64(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(evicted) != 1 || evicted[0] != "b" {
+		t.Fatalf("evicted %v, want [b]", evicted)
+	}
+	if v, ok, _ := s.Get("a"); !ok || v != 2 {
+		t.Errorf("Get(a) = %d, %v; want 2", v, ok)
+	}
+}
