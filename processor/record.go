@@ -51,7 +51,7 @@ func MakeRecord[K, V any](key K, value V, hasValue bool, timestamp int64, header
 		r.value = value
 	}
 	if len(headers) > 0 {
-		h := headers // only this branch allocates: &headers would move every call's argument to the heap
+		h := headers[:len(headers):len(headers)] // only this branch allocates (&headers would move every call's argument to the heap); the capacity cap makes an append copy, so branches never share
 		r.headers = &h
 	}
 	return r
@@ -101,7 +101,7 @@ func (r Record[K, V]) WithHeaders(headers Headers) Record[K, V] {
 	if len(headers) == 0 {
 		r.headers = nil
 	} else {
-		h := headers
+		h := headers[:len(headers):len(headers)] // an append by one branch must not write into another's
 		r.headers = &h
 	}
 	return r

@@ -116,6 +116,8 @@ type TopologyTestDriver struct {
 	wall        int64
 	offsets     map[string]int64
 	outputs     map[string]*outQueue
+	topicTask   map[string]*engine.Task // taskFor's answers
+	one         [1]engine.RawRecord     // the batch of one record that a pipe adds
 	pending     []engine.OutRecord
 	ownDir      bool
 	closed      bool
@@ -200,6 +202,18 @@ func (c *collector) PartitionCount(string) (int, error) { return 1, nil }
 
 // taskFor returns the task whose sources read topic (exact topics first, then patterns).
 func (d *TopologyTestDriver) taskFor(topic string) *engine.Task {
+	if t, ok := d.topicTask[topic]; ok {
+		return t
+	}
+	t := d.findTask(topic)
+	if d.topicTask == nil {
+		d.topicTask = map[string]*engine.Task{}
+	}
+	d.topicTask[topic] = t // nil too: a topic no source reads stays unknown
+	return t
+}
+
+func (d *TopologyTestDriver) findTask(topic string) *engine.Task {
 	all := append(slices.Clone(d.global), d.tasks...)
 	subs := append(slices.Clone(d.g.Globals), d.g.Subtopologies...)
 	for i, sub := range subs {
@@ -238,7 +252,10 @@ func (d *TopologyTestDriver) process(raw engine.RawRecord) error {
 	}
 	raw.Offset = d.offsets[raw.Topic]
 	d.offsets[raw.Topic]++
-	if err := t.AddRecords(raw.Topic, 0, []engine.RawRecord{raw}); err != nil {
+	d.one[0] = raw
+	err := t.AddRecords(raw.Topic, 0, d.one[:])
+	d.one[0] = engine.RawRecord{}
+	if err != nil {
 		return err
 	}
 	for {

@@ -8,10 +8,15 @@
 package engine
 
 import (
+	"errors"
 	"regexp"
 
 	"github.com/tributary-go/tributary/store"
 )
+
+// ErrTaskClosed is returned by a processor context used after its task closed (a processor
+// that forwards or schedules from Close or later).
+var ErrTaskClosed = errors.New("task is closed")
 
 // Kind is the kind of a node.
 type Kind int

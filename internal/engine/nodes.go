@@ -216,6 +216,9 @@ func (n *procNode[KIn, VIn, KOut, VOut]) process(r processor.Record[KIn, VIn]) e
 
 // Forward implements processor.Context.
 func (n *procNode[KIn, VIn, KOut, VOut]) Forward(r processor.Record[KOut, VOut]) error {
+	if n.t.closed {
+		return n.t.wrap(n.s.Name, ErrTaskClosed)
+	}
 	for _, c := range n.children {
 		if err := c.process(r); err != nil {
 			return err
@@ -289,6 +292,9 @@ func (n *fixedNode[K, VIn, VOut]) process(r processor.Record[K, VIn]) error {
 
 // Forward implements processor.FixedKeyContext.
 func (n *fixedNode[K, VIn, VOut]) Forward(r processor.FixedKeyRecord[K, VOut]) error {
+	if n.t.closed {
+		return n.t.wrap(n.s.Name, ErrTaskClosed)
+	}
 	rec := r.Record()
 	for _, c := range n.children {
 		if err := c.process(rec); err != nil {
@@ -351,7 +357,7 @@ func (n *sinkNode[K, V]) process(r processor.Record[K, V]) error {
 	if n.cfg.Chooser != nil {
 		topic = n.cfg.Chooser(r.Key(), r.Value(), n.t.meta)
 		if topic == "" {
-			return fmt.Errorf("sink %s: topic chooser returned an empty topic", n.s.Name)
+			return n.t.wrap(n.s.Name, errors.New("topic chooser returned an empty topic"))
 		}
 	}
 	out := OutRecord{Topic: topic, Partition: -1, Timestamp: r.Timestamp(), Headers: r.Headers(), Tombstone: r.IsTombstone()}

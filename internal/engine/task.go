@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -104,8 +105,12 @@ func (q *typedQueue[K, V]) peek() (int64, bool) {
 func (q *typedQueue[K, V]) add(raws []RawRecord) error {
 	t := q.src.t
 	for i := range raws {
-		if q.head > 0 && q.head == len(q.items) {
-			q.items, q.head = q.items[:0], 0
+		if q.head > 0 && q.head >= len(q.items)/2 {
+			// Move the records still queued to the front, so that a queue that never
+			// drains does not grow without bound.
+			n := copy(q.items, q.items[q.head:])
+			clear(q.items[n:])
+			q.items, q.head = q.items[:n], 0
 		}
 		q.items = append(q.items, item[K, V]{offset: raws[i].Offset})
 		slot := &q.items[len(q.items)-1]
@@ -149,6 +154,7 @@ type schedule struct {
 	seq       int
 	fn        processor.Punctuator
 	cancelled bool
+	round     uint64 // the punctuate call it last fired in
 }
 
 func (s *schedule) Cancel() { s.cancelled = true }
@@ -176,6 +182,7 @@ type Task struct {
 
 	schedules []*schedule
 	seq       int
+	round     uint64
 
 	commitRequested bool
 	dropped         int64
@@ -350,6 +357,9 @@ func (t *Task) Process() (bool, error) {
 }
 
 func (t *Task) schedule(node string, interval time.Duration, typ processor.PunctuationType, fn processor.Punctuator) (processor.Cancellable, error) {
+	if t.closed {
+		return nil, ErrTaskClosed
+	}
 	ms := interval.Milliseconds()
 	if ms < 1 {
 		return nil, fmt.Errorf("schedule: interval %v is less than 1ms", interval)
@@ -363,7 +373,7 @@ func (t *Task) schedule(node string, interval time.Duration, typ processor.Punct
 	case processor.StreamTime:
 		s.next = 0 // aligned to 0: fires as soon as there is data (Kafka's StreamTask.schedule)
 	case processor.WallClockTime:
-		s.next = t.cfg.Clock() + ms
+		s.next = nextPunctuation(t.cfg.Clock(), ms, t.cfg.Clock()) // now + interval, saturating
 	default:
 		return nil, fmt.Errorf("schedule: unknown punctuation type %v", typ)
 	}
@@ -390,11 +400,12 @@ func (t *Task) MaybePunctuateSystemTime() (bool, error) {
 // intervals are skipped).
 func (t *Task) punctuate(typ processor.PunctuationType, now int64) (bool, error) {
 	fired := false
+	t.round++ // each schedule fires at most once per call, as next() is always after now
 	for {
 		var due *schedule
 		t.schedules = slices.DeleteFunc(t.schedules, func(s *schedule) bool { return s.cancelled })
 		for _, s := range t.schedules {
-			if s.typ != typ || s.next > now {
+			if s.typ != typ || s.next > now || s.round == t.round {
 				continue
 			}
 			if due == nil || s.next < due.next || (s.next == due.next && s.seq < due.seq) {
@@ -405,17 +416,28 @@ func (t *Task) punctuate(typ processor.PunctuationType, now int64) (bool, error)
 			return fired, nil
 		}
 		fired = true
+		due.round = t.round
 		t.hasMeta = false
 		err := due.fn(now)
-		next := due.next + due.interval
-		if now >= next {
-			next = due.next + ((now-due.next)/due.interval+1)*due.interval
-		}
-		due.next = next
+		due.next = nextPunctuation(due.next, due.interval, now)
 		if err != nil {
 			return fired, t.wrap(due.node, fmt.Errorf("punctuator (%s): %w", typ, err))
 		}
 	}
+}
+
+// nextPunctuation is Kafka's PunctuationSchedule.next: the first multiple of interval after
+// last that is later than now, skipping missed intervals; it saturates at math.MaxInt64
+// instead of overflowing.
+func nextPunctuation(last, interval, now int64) int64 {
+	if now < last {
+		now = last
+	}
+	missed := (now-last)/interval + 1
+	if missed > (math.MaxInt64-last)/interval {
+		return math.MaxInt64
+	}
+	return last + missed*interval
 }
 
 // Commit flushes the task's stores and calls the commit hook.
