@@ -19,9 +19,8 @@ func (h Headers) LastValue(key string) ([]byte, bool) {
 	return nil, false
 }
 
-// Record is one record flowing through a topology (Kafka Streams' api.Record): a key or none
-// (a Kafka null key), a value or none (a tombstone), a timestamp in milliseconds since the
-// epoch, and headers.
+// Record is one record flowing through a topology (Kafka Streams' api.Record): a key, a value
+// or none (a tombstone), a timestamp in milliseconds since the epoch, and headers.
 //
 // A Record is immutable: the With methods return modified copies. A tombstone is explicit:
 // IsTombstone reports it, and Value returns the zero V for it; tables treat it as a delete
@@ -29,7 +28,6 @@ func (h Headers) LastValue(key string) ([]byte, bool) {
 type Record[K, V any] struct {
 	key       K
 	value     V
-	noKey     bool // a Kafka null key
 	hasValue  bool
 	timestamp int64
 	headers   *Headers // nil when there are none: keeps Record small, as it is copied per node
@@ -45,14 +43,10 @@ func NewTombstone[K, V any](key K, timestamp int64) Record[K, V] {
 	return Record[K, V]{key: key, timestamp: timestamp}
 }
 
-// MakeRecord builds a record in one step: with a key when hasKey is true, else with a null
-// key (key is then ignored); with a value when hasValue is true, else a tombstone (value is
-// then ignored). Runtimes use it to build each input record once.
-func MakeRecord[K, V any](key K, hasKey bool, value V, hasValue bool, timestamp int64, headers Headers) Record[K, V] {
-	r := Record[K, V]{hasValue: hasValue, timestamp: timestamp, noKey: !hasKey}
-	if hasKey {
-		r.key = key
-	}
+// MakeRecord builds a record in one step: with a value when hasValue is true, else a
+// tombstone (value is then ignored). Runtimes use it to build each input record once.
+func MakeRecord[K, V any](key K, value V, hasValue bool, timestamp int64, headers Headers) Record[K, V] {
+	r := Record[K, V]{key: key, hasValue: hasValue, timestamp: timestamp}
 	if hasValue {
 		r.value = value
 	}
@@ -63,12 +57,8 @@ func MakeRecord[K, V any](key K, hasKey bool, value V, hasValue bool, timestamp 
 	return r
 }
 
-// Key returns the key, or the zero K for a null key.
+// Key returns the key.
 func (r Record[K, V]) Key() K { return r.key }
-
-// HasKey reports whether the record has a key; false for a Kafka null key, which sinks write
-// as null and which Kafka Streams' aggregations and joins drop.
-func (r Record[K, V]) HasKey() bool { return !r.noKey }
 
 // Value returns the value, or the zero V for a tombstone.
 func (r Record[K, V]) Value() V { return r.value }
@@ -88,17 +78,7 @@ func (r Record[K, V]) Headers() Headers {
 }
 
 // WithKey returns a copy with another key of the same type (see [Rekey] to change its type).
-func (r Record[K, V]) WithKey(key K) Record[K, V] {
-	r.key, r.noKey = key, false
-	return r
-}
-
-// WithoutKey returns a copy with a null key.
-func (r Record[K, V]) WithoutKey() Record[K, V] {
-	var zero K
-	r.key, r.noKey = zero, true
-	return r
-}
+func (r Record[K, V]) WithKey(key K) Record[K, V] { r.key = key; return r }
 
 // WithValue returns a copy with a value (see [Revalue] to change its type).
 func (r Record[K, V]) WithValue(value V) Record[K, V] {
@@ -134,12 +114,12 @@ func Rekey[K2, K, V any](r Record[K, V], key K2) Record[K2, V] {
 
 // Revalue returns a copy of r with a value of another type (Kafka's Record.withValue).
 func Revalue[V2, K, V any](r Record[K, V], value V2) Record[K, V2] {
-	return Record[K, V2]{key: r.key, noKey: r.noKey, value: value, hasValue: true, timestamp: r.timestamp, headers: r.headers}
+	return Record[K, V2]{key: r.key, value: value, hasValue: true, timestamp: r.timestamp, headers: r.headers}
 }
 
 // RevalueTombstone returns a tombstone copy of r whose value type is V2.
 func RevalueTombstone[V2, K, V any](r Record[K, V]) Record[K, V2] {
-	return Record[K, V2]{key: r.key, noKey: r.noKey, timestamp: r.timestamp, headers: r.headers}
+	return Record[K, V2]{key: r.key, timestamp: r.timestamp, headers: r.headers}
 }
 
 // FixedKeyRecord is the record of a [FixedKeyProcessor] (Kafka's FixedKeyRecord): a Record
@@ -151,11 +131,8 @@ type FixedKeyRecord[K, V any] struct {
 // FixedKey returns r as a FixedKeyRecord; the engine uses it, tests may too.
 func FixedKey[K, V any](r Record[K, V]) FixedKeyRecord[K, V] { return FixedKeyRecord[K, V]{r: r} }
 
-// Key returns the key, or the zero K for a null key.
+// Key returns the key.
 func (r FixedKeyRecord[K, V]) Key() K { return r.r.key }
-
-// HasKey reports whether the record has a key (false for a Kafka null key).
-func (r FixedKeyRecord[K, V]) HasKey() bool { return !r.r.noKey }
 
 // Value returns the value, or the zero V for a tombstone.
 func (r FixedKeyRecord[K, V]) Value() V { return r.r.value }
