@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"bytes"
 	"errors"
 	"unsafe"
 
@@ -80,14 +81,7 @@ func (l *LRU) Get(key []byte) ([]byte, bool, error) {
 
 // Put writes value at key, evicting the least recently used entry if the engine is full.
 func (l *LRU) Put(key, value []byte) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return l.err("put", store.ErrStoreClosed)
-	}
-	l.set(key, value)
-	l.touch(key)
-	return nil
+	return l.PutOwned(key, bytes.Clone(value))
 }
 
 // PutOwned is Put for a value the caller gives up (see [OwningPutter]).

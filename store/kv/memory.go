@@ -123,13 +123,7 @@ func (m *Memory) del(key []byte) (entry, bool) {
 
 // Put writes value at key.
 func (m *Memory) Put(key, value []byte) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.closed {
-		return m.err("put", store.ErrStoreClosed)
-	}
-	m.set(key, value)
-	return nil
+	return m.PutOwned(key, bytes.Clone(value))
 }
 
 // PutOwned is Put for a value the caller gives up: the engine keeps the slice instead of
