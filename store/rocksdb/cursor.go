@@ -132,20 +132,13 @@ func (c *dbCursor) iterErr() error {
 }
 
 // Key returns the current key, a buffer of the cursor's valid until the next Next or Close.
-func (c *dbCursor) Key() []byte {
-	if c.gone.Load() {
-		return nil
-	}
-	return c.k
-}
+// It is a copy in Go memory, so it stays readable even if the store closes concurrently
+// (the next Next then reports the closed store).
+func (c *dbCursor) Key() []byte { return c.k }
 
-// Value returns the current value, a buffer of the cursor's valid until the next Next or Close.
-func (c *dbCursor) Value() []byte {
-	if c.gone.Load() {
-		return nil
-	}
-	return c.v
-}
+// Value returns the current value, a buffer of the cursor's valid until the next Next or
+// Close; like Key, it is a copy that a concurrent store Close does not tear.
+func (c *dbCursor) Value() []byte { return c.v }
 
 // Err returns the error that stopped the cursor: its own, or the store's closed error if
 // the store closed while the cursor was open.
