@@ -54,3 +54,18 @@ type Builder interface {
 	// (<state.dir>/<application.id>/<task id>); in-memory stores ignore it.
 	Build(dir string) (StateStore, error)
 }
+
+// Logged is implemented by builders whose stores can be backed up to a changelog topic and
+// fronted by the record cache (Kafka Streams' StoreBuilder.withLoggingEnabled and
+// withCachingEnabled). The runtime reads it when it opens a task's stores; the
+// TopologyTestDriver honours caching too.
+type Logged interface {
+	// LoggingEnabled reports whether writes are logged to the store's changelog topic
+	// (default true, as in Kafka Streams).
+	LoggingEnabled() bool
+	// LogConfig returns the extra topic configs for the changelog topic (nil for none).
+	LogConfig() map[string]string
+	// CachingEnabled reports whether writes go through the record cache (default false
+	// for Processor-API stores, as in Kafka Streams; the DSL turns it on).
+	CachingEnabled() bool
+}
