@@ -13,6 +13,13 @@ type DeserializationError struct {
 	Partition int32
 	Offset    int64
 	Err       error // the serde's error (a *serde.Error) or the timestamp error
+
+	// Key, Value and Headers are the record as consumed (Value nil for a tombstone), so
+	// that a handler can send it to a dead-letter topic. They must not be modified or
+	// kept after the handler returns.
+	Key, Value []byte
+	Headers    Headers
+	Timestamp  int64
 }
 
 // Error implements error.
@@ -70,5 +77,25 @@ func LogAndFail(err *DeserializationError) HandlerResponse {
 // LogAndContinueExceptionHandler).
 func LogAndContinue(err *DeserializationError) HandlerResponse {
 	slog.Warn("tributary: skipping record that cannot be deserialized", "topic", err.Topic, "partition", err.Partition, "offset", err.Offset, "source", err.Node, "error", err.Err)
+	return Continue
+}
+
+// ProcessingHandler decides what happens when a processor returns an error while processing
+// a record or in a punctuation (Kafka Streams' ProcessingExceptionHandler, KIP-1033): Fail
+// stops the application with the error, Continue drops the record (counted in
+// dropped-records) and goes on.
+type ProcessingHandler func(err *ProcessingError) HandlerResponse
+
+// LogAndFailProcessing logs the error and stops processing (Kafka's
+// LogAndFailProcessingExceptionHandler, the default).
+func LogAndFailProcessing(err *ProcessingError) HandlerResponse {
+	slog.Error("tributary: processing error, stopping", "error", err)
+	return Fail
+}
+
+// LogAndContinueProcessing logs the error, drops the record and goes on (Kafka's
+// LogAndContinueProcessingExceptionHandler).
+func LogAndContinueProcessing(err *ProcessingError) HandlerResponse {
+	slog.Warn("tributary: skipping record after a processing error", "error", err)
 	return Continue
 }

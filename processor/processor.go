@@ -197,3 +197,11 @@ func Store[S any](ctx BaseContext, name string) (S, error) {
 	}
 	return s, nil
 }
+
+// Less orders task ids by sub-topology, then partition.
+func (id TaskID) Less(o TaskID) bool {
+	if id.Subtopology != o.Subtopology {
+		return id.Subtopology < o.Subtopology
+	}
+	return id.Partition < o.Partition
+}

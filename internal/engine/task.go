@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tributary-go/tributary/changelog"
 	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/store"
 )
@@ -58,10 +59,16 @@ type Config struct {
 	// OnDeserializationError decides about records that cannot be deserialized; nil means
 	// processor.LogAndFail.
 	OnDeserializationError processor.DeserializationHandler
+	// OnProcessingError decides about errors that processors return while processing a
+	// record or punctuating; nil means every such error stops the task (Fail).
+	OnProcessingError processor.ProcessingHandler
 	// OnCommit is called by Commit after the stores are flushed: the runtime's commit hook.
 	OnCommit func(t *Task) error
 	// GlobalStores are the global stores, readable by every processor.
 	GlobalStores map[string]store.StateStore
+	// OpenStore opens the task's store built by b in dir; nil means b.Build(dir). The
+	// runtime uses it to put the changelog and cache layers over the engines.
+	OpenStore func(t *Task, b store.Builder, dir string) (store.StateStore, error)
 }
 
 // TopicPartition names an input partition.
@@ -116,7 +123,9 @@ func (q *typedQueue[K, V]) add(raws []RawRecord) error {
 		slot := &q.items[len(q.items)-1]
 		if err := q.src.decode(&raws[i], q.partitionTime, &slot.rec); err != nil {
 			q.items = q.items[:len(q.items)-1]
-			de := &processor.DeserializationError{Node: q.src.s.Name, Topic: raws[i].Topic, Partition: raws[i].Partition, Offset: raws[i].Offset, Err: err}
+			r := &raws[i]
+			de := &processor.DeserializationError{Node: q.src.s.Name, Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Err: err,
+				Key: r.Key, Value: r.Value, Headers: r.Headers, Timestamp: r.Timestamp}
 			h := t.cfg.OnDeserializationError
 			if h == nil {
 				h = processor.LogAndFail
@@ -137,6 +146,7 @@ func (q *typedQueue[K, V]) processHead() error {
 	t := q.src.t
 	t.meta = processor.RecordMetadata{Topic: q.topic, Partition: q.partition, Offset: it.offset}
 	t.hasMeta = true
+	t.curTime, t.curHeaders = it.rec.Timestamp(), it.rec.Headers()
 	err := q.src.forward(it.rec)
 	*it = item[K, V]{} // drop references for the collector
 	// Out of Process (in a punctuation) there is no input record: RecordMetadata reports
@@ -175,6 +185,10 @@ type Task struct {
 
 	meta    processor.RecordMetadata
 	hasMeta bool
+	// curTime and curHeaders are the timestamp and headers of the record being processed
+	// (the punctuation time during a punctuation), for RecordContext.
+	curTime    int64
+	curHeaders processor.Headers
 
 	stores     map[string]store.StateStore
 	storeOrder []string
@@ -259,7 +273,13 @@ func (t *Task) openStores() error {
 				return fmt.Errorf("task %s: state directory: %w", t.id, err)
 			}
 		}
-		st, err := b.Build(t.dir)
+		var st store.StateStore
+		var err error
+		if t.cfg.OpenStore != nil {
+			st, err = t.cfg.OpenStore(t, b, t.dir)
+		} else {
+			st, err = b.Build(t.dir)
+		}
 		if err != nil {
 			t.closeStores()
 			return fmt.Errorf("task %s: opening store %s: %w", t.id, name, err)
@@ -270,13 +290,30 @@ func (t *Task) openStores() error {
 	return nil
 }
 
+// RecordContext returns the context of the record being processed (its timestamp, headers
+// and origin), or of the punctuation running: what the changelog and cache layers record.
+func (t *Task) RecordContext() changelog.RecordContext {
+	rc := changelog.RecordContext{Timestamp: t.curTime, Offset: -1}
+	if t.curHeaders != nil {
+		rc.Headers = t.curHeaders
+	}
+	if t.hasMeta {
+		rc.Topic, rc.Partition, rc.Offset = t.meta.Topic, t.meta.Partition, t.meta.Offset
+	}
+	return rc
+}
+
+// Dir returns the task's state directory ("" when it has no persistent store).
+func (t *Task) Dir() string { return t.dir }
+
 // ID returns the task's id.
 func (t *Task) ID() processor.TaskID { return t.id }
 
 // StreamTime returns the task's stream time, -1 before the first record.
 func (t *Task) StreamTime() int64 { return t.streamTime }
 
-// DroppedRecords returns the number of records skipped by the deserialization handler.
+// DroppedRecords returns the number of records skipped by the deserialization and
+// processing handlers.
 func (t *Task) DroppedRecords() int64 { return t.dropped }
 
 // ProcessedRecords returns the number of records processed.
@@ -353,7 +390,24 @@ func (t *Task) Process() (bool, error) {
 	}
 	t.streamTime = max(t.streamTime, nextTime)
 	t.processed++
-	return true, next.processHead()
+	return true, t.handle(next.processHead())
+}
+
+// handle passes a processing error to the processing handler: Continue drops the record
+// (counted) and returns nil.
+func (t *Task) handle(err error) error {
+	if err == nil || t.cfg.OnProcessingError == nil {
+		return err
+	}
+	var pe *processor.ProcessingError
+	if !errors.As(err, &pe) || errors.Is(err, ErrTaskClosed) {
+		return err
+	}
+	if t.cfg.OnProcessingError(pe) == processor.Continue {
+		t.dropped++
+		return nil
+	}
+	return err
 }
 
 func (t *Task) schedule(node string, interval time.Duration, typ processor.PunctuationType, fn processor.Punctuator) (processor.Cancellable, error) {
@@ -418,10 +472,13 @@ func (t *Task) punctuate(typ processor.PunctuationType, now int64) (bool, error)
 		fired = true
 		due.round = t.round
 		t.hasMeta = false
+		t.curTime, t.curHeaders = now, nil
 		err := due.fn(now)
 		due.next = nextPunctuation(due.next, due.interval, now)
 		if err != nil {
-			return fired, t.wrap(due.node, fmt.Errorf("punctuator (%s): %w", typ, err))
+			if err = t.handle(t.wrap(due.node, fmt.Errorf("punctuator (%s): %w", typ, err))); err != nil {
+				return fired, err
+			}
 		}
 	}
 }
