@@ -10,7 +10,7 @@ BENCHCOUNT ?= 6
 setup:
 	@./scripts/setup.sh
 
-## demo: the main job (until the Kafka runtime exists: a RocksDB store written, read and scanned)
+## demo: the main job: an embedded kfake broker, the word count on the Kafka runtime with a RocksDB store, output and interactive queries printed
 demo: setup
 	go run ./cmd/tributary-demo
 

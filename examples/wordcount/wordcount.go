@@ -70,3 +70,86 @@ func Topology(counts kv.Supplier) (*topology.Topology, error) {
 	}, "Process")
 	return b.Build()
 }
+
+// WordsTopic is the topic between the two sub-topologies of [Partitioned]: words keyed by
+// themselves, so that each word is counted by one task.
+const WordsTopic = "streams-wordcount-words"
+
+// splitter turns lines into one record per word, keyed by the word.
+type splitter struct {
+	ctx processor.Context[string, string]
+}
+
+func (s *splitter) Init(ctx processor.Context[string, string]) error {
+	s.ctx = ctx
+	return nil
+}
+
+func (s *splitter) Process(r processor.Record[string, string]) error {
+	if r.IsTombstone() {
+		return nil
+	}
+	for _, word := range strings.Fields(strings.ToLower(r.Value())) {
+		if err := s.ctx.Forward(processor.NewRecord(word, word, r.Timestamp())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *splitter) Close() error { return nil }
+
+// wordCounter counts the words it receives, keyed by word.
+type wordCounter struct {
+	ctx    processor.Context[string, int64]
+	counts *kv.Store[string, int64]
+}
+
+func (c *wordCounter) Init(ctx processor.Context[string, int64]) error {
+	c.ctx = ctx
+	var err error
+	c.counts, err = processor.KeyValueStore[string, int64](ctx, StoreName)
+	return err
+}
+
+func (c *wordCounter) Process(r processor.Record[string, string]) error {
+	n, _, err := c.counts.Get(r.Key())
+	if err != nil {
+		return err
+	}
+	n++
+	if err := c.counts.Put(r.Key(), n); err != nil {
+		return err
+	}
+	return c.ctx.Forward(processor.NewRecord(r.Key(), n, r.Timestamp()))
+}
+
+func (c *wordCounter) Close() error { return nil }
+
+// Partitioned is the word count for input topics with several partitions: a first
+// sub-topology splits lines into words and writes them to [WordsTopic] keyed by word (the
+// repartitioning that Kafka Streams' DSL would insert), and a second counts them in the
+// store, one task per partition of WordsTopic, so that each word has one count.
+func Partitioned(counts kv.Supplier) (*topology.Topology, error) {
+	b := topology.NewBuilder()
+	topology.AddSource(b, "Lines", topology.Source[string, string]{
+		Topics: []string{InputTopic}, Keys: serde.String, Values: serde.String,
+	})
+	topology.AddProcessor(b, "Split", func() processor.Processor[string, string, string, string] {
+		return &splitter{}
+	}, "Lines")
+	topology.AddSink(b, "Words", topology.Sink[string, string]{
+		Topic: WordsTopic, Keys: serde.String, Values: serde.String,
+	}, "Split")
+	topology.AddSource(b, "WordsSource", topology.Source[string, string]{
+		Topics: []string{WordsTopic}, Keys: serde.String, Values: serde.String,
+	})
+	topology.AddProcessor(b, "Count", func() processor.Processor[string, string, string, int64] {
+		return &wordCounter{}
+	}, "WordsSource")
+	b.AddStateStore(kv.NewBuilder(counts, serde.String, serde.Int64), "Count")
+	topology.AddSink(b, "Counts", topology.Sink[string, int64]{
+		Topic: OutputTopic, Keys: serde.String, Values: serde.Int64,
+	}, "Count")
+	return b.Build()
+}

@@ -1,0 +1,274 @@
+package driver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/tributary-go/tributary/cursor"
+	"github.com/tributary-go/tributary/serde"
+)
+
+// ForwardedHeader marks a query one instance forwarded to another, which then answers from
+// its own tasks only (no second hop).
+const ForwardedHeader = "X-Tributary-Forwarded"
+
+// QueryHandler is an optional net/http handler for interactive queries over the stores
+// registered with [Serve]. Routes (all GET, answers in JSON):
+//
+//	/stores/{store}/keys/{key}        {"key": …, "value": …}; 404 when absent
+//	/stores/{store}/range?from=&to=   [{"key": …, "value": …}, …] (bounds optional, inclusive)
+//	/stores/{store}/all               every entry
+//	/metadata                         AllMetadata
+//
+// A key lookup for a key whose task runs on another instance is forwarded to that instance's
+// application.server endpoint. A range or all query gathers the entries of every instance
+// (add local=true for this instance's only) and returns them sorted by serialized key.
+type QueryHandler struct {
+	d      *Driver
+	mux    *http.ServeMux
+	client *http.Client
+
+	mu     sync.RWMutex
+	stores map[string]storeRoute
+}
+
+type storeRoute interface {
+	get(w http.ResponseWriter, r *http.Request, key string)
+	scan(w http.ResponseWriter, r *http.Request, from, to *string)
+}
+
+// NewQueryHandler returns a handler for d's stores; register each store with [Serve].
+func NewQueryHandler(d *Driver) *QueryHandler {
+	h := &QueryHandler{d: d, mux: http.NewServeMux(), client: &http.Client{Timeout: 10 * time.Second}, stores: map[string]storeRoute{}}
+	h.mux.HandleFunc("GET /stores/{store}/keys/{key}", func(w http.ResponseWriter, r *http.Request) {
+		if rt := h.route(w, r); rt != nil {
+			rt.get(w, r, r.PathValue("key"))
+		}
+	})
+	h.mux.HandleFunc("GET /stores/{store}/range", func(w http.ResponseWriter, r *http.Request) {
+		if rt := h.route(w, r); rt != nil {
+			var from, to *string
+			if q := r.URL.Query(); q.Has("from") {
+				f := q.Get("from")
+				from = &f
+			}
+			if q := r.URL.Query(); q.Has("to") {
+				t := q.Get("to")
+				to = &t
+			}
+			rt.scan(w, r, from, to)
+		}
+	})
+	h.mux.HandleFunc("GET /stores/{store}/all", func(w http.ResponseWriter, r *http.Request) {
+		if rt := h.route(w, r); rt != nil {
+			rt.scan(w, r, nil, nil)
+		}
+	})
+	h.mux.HandleFunc("GET /metadata", func(w http.ResponseWriter, _ *http.Request) {
+		type md struct {
+			Host   string   `json:"host"`
+			Stores []string `json:"stores"`
+			Tasks  []string `json:"tasks"`
+		}
+		out := []md{}
+		for _, m := range d.AllMetadata() {
+			e := md{Host: m.Host.String(), Stores: m.StateStoreNames}
+			for _, t := range m.Tasks {
+				e.Tasks = append(e.Tasks, t.String())
+			}
+			out = append(out, e)
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *QueryHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+func (h *QueryHandler) route(w http.ResponseWriter, r *http.Request) storeRoute {
+	name := r.PathValue("store")
+	h.mu.RLock()
+	rt := h.stores[name]
+	h.mu.RUnlock()
+	if rt == nil {
+		writeError(w, http.StatusNotFound, fmt.Errorf("store %q is not served", name))
+	}
+	return rt
+}
+
+// Serve registers the key-value store name with h: keys in URLs are parsed with parseKey,
+// and keys and values are written as JSON (encoding/json). keys must be the store's key
+// serde (it locates a key's partition and orders merged ranges).
+func Serve[K, V any](h *QueryHandler, name string, keys serde.Serde[K], parseKey func(string) (K, error)) error {
+	if _, err := h.d.subOfStore(name); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.stores[name] = &kvRoute[K, V]{h: h, name: name, keys: keys, parse: parseKey}
+	h.mu.Unlock()
+	return nil
+}
+
+type kvRoute[K, V any] struct {
+	h     *QueryHandler
+	name  string
+	keys  serde.Serde[K]
+	parse func(string) (K, error)
+}
+
+type entry[K, V any] struct {
+	Key   K `json:"key"`
+	Value V `json:"value"`
+}
+
+func (rt *kvRoute[K, V]) get(w http.ResponseWriter, r *http.Request, raw string) {
+	k, err := rt.parse(raw)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("key %q: %w", raw, err))
+		return
+	}
+	d := rt.h.d
+	if r.Header.Get(ForwardedHeader) == "" {
+		md, err := QueryMetadataForKey(d, rt.name, k, rt.keys)
+		if err == nil && md.ActiveHost != (HostInfo{}) && md.ActiveHost != d.host {
+			rt.h.forward(w, r, md.ActiveHost)
+			return
+		}
+	}
+	s, err := KeyValueStore[K, V](d, rt.name)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	v, ok, err := s.Get(k)
+	switch {
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, err)
+	case !ok:
+		writeError(w, http.StatusNotFound, fmt.Errorf("key %q not found in store %q", raw, rt.name))
+	default:
+		writeJSON(w, http.StatusOK, entry[K, V]{k, v})
+	}
+}
+
+func (rt *kvRoute[K, V]) scan(w http.ResponseWriter, r *http.Request, from, to *string) {
+	var fk, tk *K
+	for _, b := range []struct {
+		raw *string
+		dst **K
+	}{{from, &fk}, {to, &tk}} {
+		if b.raw == nil {
+			continue
+		}
+		k, err := rt.parse(*b.raw)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("bound %q: %w", *b.raw, err))
+			return
+		}
+		*b.dst = &k
+	}
+	d := rt.h.d
+	var out []entry[K, V]
+	if s, err := KeyValueStore[K, V](d, rt.name); err == nil {
+		c, err := s.Range(fk, tk)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		for k, v := range cursor.All(c) {
+			out = append(out, entry[K, V]{k, v})
+		}
+		if err := c.Err(); err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+	} else if !errors.Is(err, ErrStoreNotAvailable) {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	if r.Header.Get(ForwardedHeader) == "" && r.URL.Query().Get("local") != "true" {
+		for _, md := range d.AllMetadata() {
+			if md.Host == d.host || md.Host == (HostInfo{}) {
+				continue
+			}
+			var remote []entry[K, V]
+			if err := rt.h.fetch(r.Context(), md.Host, r.URL, &remote); err != nil {
+				writeError(w, http.StatusBadGateway, err)
+				return
+			}
+			out = append(out, remote...)
+		}
+		topic := rt.name
+		sort.SliceStable(out, func(i, j int) bool {
+			a, _ := rt.keys.Serialize(topic, out[i].Key)
+			b, _ := rt.keys.Serialize(topic, out[j].Key)
+			return bytes.Compare(a, b) < 0
+		})
+	}
+	if out == nil {
+		out = []entry[K, V]{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// forward proxies a request to the instance at host.
+func (h *QueryHandler) forward(w http.ResponseWriter, r *http.Request, host HostInfo) {
+	u := *r.URL
+	u.Scheme, u.Host = "http", host.String()
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, u.String(), nil)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	req.Header.Set(ForwardedHeader, h.d.host.String())
+	resp, err := h.client.Do(req)
+	if err != nil {
+		writeError(w, http.StatusBadGateway, fmt.Errorf("forwarding to %s: %w", host, err))
+		return
+	}
+	defer resp.Body.Close()
+	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}
+
+// fetch gets a forwarded query's JSON answer from host into out.
+func (h *QueryHandler) fetch(ctx context.Context, host HostInfo, orig *url.URL, out any) error {
+	u := *orig
+	u.Scheme, u.Host = "http", host.String()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set(ForwardedHeader, h.d.host.String())
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("querying %s: %w", host, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return fmt.Errorf("querying %s: %s: %s", host, resp.Status, bytes.TrimSpace(body))
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, err error) {
+	writeJSON(w, status, map[string]string{"error": err.Error()})
+}

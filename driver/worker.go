@@ -1,0 +1,743 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tributary-go/tributary/changelog"
+	"github.com/tributary-go/tributary/internal/engine"
+	"github.com/tributary-go/tributary/processor"
+	"github.com/tributary-go/tributary/store"
+	"github.com/tributary-go/tributary/store/kv"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// worker is one consumer-group member (Kafka's StreamThread): a franz-go client that
+// consumes its tasks' input and produces their output and changelogs, and the tasks, run one
+// record at a time on the worker's goroutine.
+type worker struct {
+	d      *Driver
+	id     int
+	ctx    context.Context
+	client *kgo.Client
+	asg    *assignor
+	cache  *changelog.Cache
+	log    func(msg string, args ...any)
+
+	// ready is false while the worker rebalances or restores.
+	ready atomic.Bool
+
+	// mu is held while the worker processes, and by the rebalance callbacks.
+	mu      sync.Mutex
+	tasks   map[processor.TaskID]*runTask
+	byTP    map[engine.TopicPartition]*runTask
+	raws    []engine.RawRecord
+	pending AssignmentInfo // the last assignment, from the assignor
+	stopped bool           // set by shutdown: no task is created afterwards
+
+	lastCommit time.Time
+	partCounts sync.Map // topic -> int, partition counts for sinks
+	rr         atomic.Uint32
+
+	// prodErr is the first fatal produce error; changelogOffsets the last offset
+	// acknowledged per changelog partition. Both are written by produce promises.
+	pmu              sync.Mutex
+	prodErr          error
+	changelogOffsets map[changelog.TopicPartition]int64
+	skippedProduce   atomic.Int64
+}
+
+// runTask is a task as the worker runs it.
+type runTask struct {
+	id      processor.TaskID
+	task    *engine.Task
+	inputs  []engine.TopicPartition
+	offsets map[engine.TopicPartition]kgo.EpochOffset // next offsets to commit
+	dirty   bool
+	logged  []loggedStore
+	dir     string // the task directory: <state.dir>/<application.id>/<task id>
+	cpPath  string // its checkpoint file, "" when the task has no persistent logged store
+	// partTime is the highest timestamp seen per input partition, for the default extractor.
+	partTime map[engine.TopicPartition]int64
+	// dropped and processed are the parts of the task's counts already added to the
+	// driver's.
+	dropped, processed int64
+}
+
+// syncMetrics adds what the task dropped and processed since the last call to the driver's
+// counters.
+func (t *runTask) syncMetrics(d *Driver) {
+	if n := t.task.DroppedRecords(); n != t.dropped {
+		d.dropped.Add(n - t.dropped)
+		t.dropped = n
+	}
+	if n := t.task.ProcessedRecords(); n != t.processed {
+		d.processed.Add(n - t.processed)
+		t.processed = n
+	}
+}
+
+// loggedStore is a store of a task backed by a changelog partition.
+type loggedStore struct {
+	name       string
+	tp         changelog.TopicPartition
+	raw        kv.Engine // the engine under the logging and cache layers, which restoration writes
+	persistent bool
+}
+
+func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worker, error) {
+	w := &worker{
+		d: d, id: id, ctx: ctx,
+		tasks: map[processor.TaskID]*runTask{}, byTP: map[engine.TopicPartition]*runTask{},
+		cache:            changelog.NewCache(cacheBytes),
+		changelogOffsets: map[changelog.TopicPartition]int64{},
+	}
+	w.log = func(msg string, args ...any) {
+		d.cfg.logger.Info(msg, append([]any{"application", d.cfg.applicationID, "worker", id}, args...)...)
+	}
+	var subs []assignorSubtopology
+	for _, s := range d.graph.Subtopologies {
+		subs = append(subs, assignorSubtopology{ID: s.ID, Topics: s.SourceTopics})
+	}
+	w.asg = newAssignor(subs, d.host, d.cfg.applicationID+"-"+strconv.Itoa(os.Getpid()), func(info AssignmentInfo) {
+		w.pmu.Lock()
+		w.pending = info
+		w.pmu.Unlock()
+		d.setHostTasks(info.HostTasks)
+	})
+	topics := make([]string, 0, len(d.topicSub))
+	for t := range d.topicSub {
+		topics = append(topics, t)
+	}
+	slices.Sort(topics)
+	opts := append(slices.Clone(d.cfg.kgoOpts),
+		kgo.SeedBrokers(d.cfg.bootstrap...),
+		kgo.ConsumerGroup(d.cfg.applicationID),
+		kgo.ConsumeTopics(topics...),
+		kgo.Balancers(w.asg),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.OnPartitionsAssigned(w.onAssigned),
+		kgo.OnPartitionsRevoked(w.onRevoked),
+		kgo.OnPartitionsLost(w.onLost),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.ClientID(fmt.Sprintf("%s-worker-%d", d.cfg.applicationID, id)),
+		kgo.ProducerLinger(5*time.Millisecond),
+	)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("driver: worker %d: client: %w", id, err)
+	}
+	w.client = cl
+	return w, nil
+}
+
+// run is the worker's loop: poll, process, punctuate, commit; then shut down.
+func (w *worker) run() {
+	w.lastCommit = time.Now()
+	var fatal error
+	for fatal == nil && w.ctx.Err() == nil {
+		pctx, cancel := context.WithTimeout(w.ctx, w.d.cfg.pollInterval)
+		fetches := w.client.PollRecords(pctx, w.d.cfg.maxPollRecords)
+		cancel()
+		if fetches.IsClientClosed() {
+			break
+		}
+		w.mu.Lock()
+		fatal = w.fetchErrors(fetches)
+		if fatal == nil {
+			fatal = w.process(fetches)
+		}
+		if fatal == nil {
+			fatal = w.punctuate()
+		}
+		if fatal == nil && w.commitDue() {
+			fatal = w.commit()
+		}
+		w.mu.Unlock()
+		w.client.AllowRebalance()
+	}
+	if fatal != nil {
+		w.d.fail(fatal)
+	}
+	w.shutdown(fatal == nil && w.d.Err() == nil)
+}
+
+// fetchErrors logs fetch errors; none is fatal except an error that names no partition
+// (the client is unusable).
+func (w *worker) fetchErrors(f kgo.Fetches) error {
+	var fatal error
+	f.EachError(func(topic string, p int32, err error) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return
+		}
+		w.d.cfg.logger.Warn("tributary: fetch error", "topic", topic, "partition", p, "error", err)
+	})
+	return fatal
+}
+
+// process hands the fetched records to their tasks and processes them all.
+func (w *worker) process(f kgo.Fetches) error {
+	var err error
+	f.EachPartition(func(p kgo.FetchTopicPartition) {
+		if err != nil || len(p.Records) == 0 {
+			return
+		}
+		tp := engine.TopicPartition{Topic: p.Topic, Partition: p.Partition}
+		t := w.byTP[tp]
+		if t == nil {
+			return // revoked meanwhile: the records are fetched again by the new owner
+		}
+		raws := w.raws[:0]
+		for _, r := range p.Records {
+			raw := engine.RawRecord{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp.UnixMilli()}
+			if len(r.Headers) > 0 {
+				raw.Headers = make(processor.Headers, len(r.Headers))
+				for i, h := range r.Headers {
+					raw.Headers[i] = processor.Header{Key: h.Key, Value: h.Value}
+				}
+			}
+			if w.d.cfg.timestamps != nil {
+				ts, terr := w.d.cfg.timestamps(r, t.partTime[tp])
+				if terr != nil {
+					ts = -1
+					w.d.cfg.logger.Warn("tributary: timestamp extractor failed", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "error", terr)
+				}
+				raw.Timestamp = ts
+				t.partTime[tp] = max(t.partTime[tp], ts)
+			}
+			raws = append(raws, raw)
+		}
+		w.raws = raws
+		last := p.Records[len(p.Records)-1]
+		aerr := t.task.AddRecords(tp.Topic, tp.Partition, raws)
+		t.syncMetrics(w.d)
+		if aerr != nil {
+			err = w.annotate(t, aerr)
+			return
+		}
+		clear(raws)
+		t.offsets[tp] = kgo.EpochOffset{Epoch: last.LeaderEpoch, Offset: last.Offset + 1}
+		t.dirty = true
+	})
+	if err != nil {
+		return err
+	}
+	for _, t := range w.tasks {
+		for {
+			ok, perr := t.task.Process()
+			if perr != nil {
+				return w.annotate(t, perr)
+			}
+			if !ok {
+				break
+			}
+		}
+		if _, perr := t.task.MaybePunctuateStreamTime(); perr != nil {
+			return w.annotate(t, perr)
+		}
+		t.syncMetrics(w.d)
+	}
+	return w.produceErr()
+}
+
+// annotate attaches the task to an error that does not name it.
+func (w *worker) annotate(t *runTask, err error) error {
+	var pe *processor.ProcessingError
+	var de *processor.DeserializationError
+	if errors.As(err, &pe) || errors.As(err, &de) {
+		return err
+	}
+	return fmt.Errorf("task %s: %w", t.id, err)
+}
+
+func (w *worker) punctuate() error {
+	for _, t := range w.tasks {
+		if _, err := t.task.MaybePunctuateSystemTime(); err != nil {
+			return w.annotate(t, err)
+		}
+	}
+	return w.produceErr()
+}
+
+func (w *worker) commitDue() bool {
+	if time.Since(w.lastCommit) >= w.d.cfg.commitInterval {
+		return true
+	}
+	for _, t := range w.tasks {
+		if t.task.CommitRequested() {
+			return true
+		}
+	}
+	return false
+}
+
+// commit is the at-least-once commit: flush every task's stores and caches (which sends
+// their changelog records), wait until every produced record is acknowledged, commit the
+// consumer offsets, then write the checkpoint files. The caller holds w.mu.
+func (w *worker) commit() error {
+	w.lastCommit = time.Now()
+	for _, t := range w.tasks {
+		if err := t.task.Commit(); err != nil {
+			return w.annotate(t, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	if err := w.client.Flush(ctx); err != nil {
+		return fmt.Errorf("worker %d: waiting for produced records: %w", w.id, err)
+	}
+	if err := w.produceErr(); err != nil {
+		return err
+	}
+	offsets := map[string]map[int32]kgo.EpochOffset{}
+	for _, t := range w.tasks {
+		if !t.dirty {
+			continue
+		}
+		for tp, o := range t.offsets {
+			if offsets[tp.Topic] == nil {
+				offsets[tp.Topic] = map[int32]kgo.EpochOffset{}
+			}
+			offsets[tp.Topic][tp.Partition] = o
+		}
+	}
+	if len(offsets) > 0 {
+		var cerr error
+		w.client.CommitOffsetsSync(ctx, offsets, func(_ *kgo.Client, _ *kmsgOffsetCommitRequest, resp *kmsgOffsetCommitResponse, err error) {
+			if err != nil {
+				cerr = err
+				return
+			}
+			cerr = commitResponseErr(resp)
+		})
+		if cerr != nil {
+			return fmt.Errorf("worker %d: committing offsets: %w", w.id, cerr)
+		}
+	}
+	for _, t := range w.tasks {
+		t.dirty = false
+		if err := w.checkpoint(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkpoint writes the task's checkpoint file: the last changelog offset of each logged
+// persistent store. The caller holds w.mu.
+func (w *worker) checkpoint(t *runTask) error {
+	if t.cpPath == "" {
+		return nil
+	}
+	cp := changelog.Checkpoint{}
+	w.pmu.Lock()
+	for _, ls := range t.logged {
+		if !ls.persistent {
+			continue
+		}
+		if off, ok := w.changelogOffsets[ls.tp]; ok {
+			cp[ls.tp] = off
+		}
+	}
+	w.pmu.Unlock()
+	if err := changelog.WriteCheckpoint(t.cpPath, cp); err != nil {
+		return fmt.Errorf("task %s: writing checkpoint: %w", t.id, err)
+	}
+	return nil
+}
+
+func (w *worker) produceErr() error {
+	w.pmu.Lock()
+	defer w.pmu.Unlock()
+	return w.prodErr
+}
+
+func (w *worker) setProduceErr(err error) {
+	w.pmu.Lock()
+	if w.prodErr == nil {
+		w.prodErr = err
+	}
+	w.pmu.Unlock()
+}
+
+// Send implements engine.Collector: a sink's record, produced asynchronously. Its failure
+// goes to the production handler.
+func (w *worker) Send(r engine.OutRecord) error {
+	if err := w.produceErr(); err != nil {
+		return err
+	}
+	p := r.Partition
+	if p < 0 {
+		n, err := w.PartitionCount(r.Topic)
+		if err != nil {
+			return err
+		}
+		if r.Key == nil {
+			p = int32(w.rr.Add(1) % uint32(n))
+		} else {
+			p = keyPartition(r.Key, n)
+		}
+	}
+	buf := make([]byte, len(r.Key)+len(r.Value))
+	rec := &kgo.Record{Topic: r.Topic, Partition: p, Timestamp: time.UnixMilli(r.Timestamp)}
+	if r.Key != nil {
+		rec.Key = buf[:len(r.Key):len(r.Key)]
+		copy(rec.Key, r.Key)
+	}
+	if !r.Tombstone {
+		rec.Value = buf[len(r.Key):]
+		copy(rec.Value, r.Value)
+	}
+	if len(r.Headers) > 0 {
+		rec.Headers = make([]kgo.RecordHeader, len(r.Headers))
+		for i, h := range r.Headers {
+			rec.Headers[i] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
+		}
+	}
+	w.client.Produce(w.ctx, rec, w.sinkPromise)
+	return nil
+}
+
+func (w *worker) sinkPromise(r *kgo.Record, err error) {
+	if err == nil {
+		return
+	}
+	pe := &ProductionError{Topic: r.Topic, Partition: r.Partition, Key: r.Key, Value: r.Value, Err: err}
+	if h := w.d.cfg.onProduction; h != nil && h(pe) == processor.Continue {
+		w.skippedProduce.Add(1)
+		w.d.cfg.logger.Warn("tributary: dropping record that could not be produced", "topic", r.Topic, "partition", r.Partition, "error", err)
+		return
+	}
+	w.setProduceErr(pe)
+}
+
+// PartitionCount implements engine.Collector.
+func (w *worker) PartitionCount(topic string) (int, error) {
+	if n, ok := w.partCounts.Load(topic); ok {
+		return n.(int), nil
+	}
+	ctx, cancel := context.WithTimeout(w.ctx, waitTimeout)
+	defer cancel()
+	details, err := w.d.adm.ListTopics(ctx, topic)
+	if err != nil {
+		return 0, fmt.Errorf("partition count of %s: %w", topic, err)
+	}
+	td, ok := details[topic]
+	if !ok || td.Err != nil || len(td.Partitions) == 0 {
+		return 0, fmt.Errorf("sink topic %s does not exist", topic)
+	}
+	w.partCounts.Store(topic, len(td.Partitions))
+	return len(td.Partitions), nil
+}
+
+// sendChangelog produces a changelog record to its explicit partition; failures are fatal.
+func (w *worker) sendChangelog(r changelog.Record) error {
+	if err := w.produceErr(); err != nil {
+		return err
+	}
+	buf := make([]byte, len(r.Key)+len(r.Value))
+	rec := &kgo.Record{Topic: r.Topic, Partition: r.Partition, Timestamp: time.UnixMilli(r.Timestamp)}
+	rec.Key = buf[:len(r.Key):len(r.Key)]
+	copy(rec.Key, r.Key)
+	if r.Value != nil {
+		rec.Value = buf[len(r.Key):]
+		copy(rec.Value, r.Value)
+	}
+	w.client.Produce(w.ctx, rec, w.changelogPromise)
+	return nil
+}
+
+func (w *worker) changelogPromise(r *kgo.Record, err error) {
+	if err != nil {
+		w.setProduceErr(fmt.Errorf("producing to changelog %s-%d: %w", r.Topic, r.Partition, err))
+		return
+	}
+	tp := changelog.TopicPartition{Topic: r.Topic, Partition: r.Partition}
+	w.pmu.Lock()
+	if o, ok := w.changelogOffsets[tp]; !ok || r.Offset > o {
+		w.changelogOffsets[tp] = r.Offset
+	}
+	w.pmu.Unlock()
+}
+
+// onRevoked (eager rebalancing: every partition) commits every task and suspends it: its
+// stores stay open, so that a task assigned back needs no restoration.
+func (w *worker) onRevoked(_ context.Context, _ *kgo.Client, _ map[string][]int32) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ready.Store(false)
+	w.d.updateRunning()
+	if w.ctx.Err() != nil && len(w.tasks) == 0 {
+		return
+	}
+	if err := w.commit(); err != nil {
+		w.d.fail(err)
+	}
+	w.byTP = map[engine.TopicPartition]*runTask{}
+}
+
+// onLost drops every task without committing (the session was lost: another member may own
+// them already).
+func (w *worker) onLost(_ context.Context, _ *kgo.Client, _ map[string][]int32) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ready.Store(false)
+	w.d.updateRunning()
+	for id, t := range w.tasks {
+		w.closeTask(t, false)
+		delete(w.tasks, id)
+	}
+	w.byTP = map[engine.TopicPartition]*runTask{}
+}
+
+// onAssigned creates the newly assigned tasks (restoring their stores), resumes the
+// suspended ones assigned back and closes the others.
+func (w *worker) onAssigned(ctx context.Context, _ *kgo.Client, assigned map[string][]int32) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.stopped || w.ctx.Err() != nil {
+		return // shutting down: the group is being left
+	}
+	want := map[processor.TaskID][]engine.TopicPartition{}
+	for topic, parts := range assigned {
+		sub, ok := w.d.topicSub[topic]
+		if !ok {
+			continue
+		}
+		for _, p := range parts {
+			id := processor.TaskID{Subtopology: sub, Partition: p}
+			want[id] = append(want[id], engine.TopicPartition{Topic: topic, Partition: p})
+		}
+	}
+	for id, t := range w.tasks {
+		if _, ok := want[id]; !ok {
+			w.closeTask(t, true)
+			delete(w.tasks, id)
+		}
+	}
+	var created []*runTask
+	for id, tps := range want {
+		t, ok := w.tasks[id]
+		if !ok {
+			var err error
+			if t, err = w.newTask(ctx, id); err != nil {
+				w.d.fail(err)
+				return
+			}
+			w.tasks[id] = t
+			created = append(created, t)
+		}
+		t.inputs = tps
+		for _, tp := range tps {
+			w.byTP[tp] = t
+		}
+	}
+	if err := w.restore(ctx, created); err != nil {
+		w.d.fail(err)
+		return
+	}
+	owned := make([]processor.TaskID, 0, len(w.tasks))
+	for id, t := range w.tasks {
+		owned = append(owned, id)
+		w.d.registerTask(t)
+	}
+	w.asg.setOwned(owned)
+	w.log("tributary: tasks assigned", "tasks", len(w.tasks), "new", len(created))
+	w.ready.Store(true)
+	w.d.updateRunning()
+}
+
+// newTask creates a task: its state directory (wiped when its checkpoint is missing or
+// corrupt), its stores with the changelog and cache layers, and its processors.
+func (w *worker) newTask(ctx context.Context, id processor.TaskID) (rt *runTask, err error) {
+	d := w.d
+	sub := d.subs[id.Subtopology]
+	t := &runTask{
+		id: id, offsets: map[engine.TopicPartition]kgo.EpochOffset{},
+		partTime: map[engine.TopicPartition]int64{},
+		dir:      filepath.Join(d.cfg.stateDir, d.cfg.applicationID, id.String()),
+	}
+	if err := d.acquireDir(ctx, t.dir); err != nil {
+		return nil, fmt.Errorf("task %s: %w", id, err)
+	}
+	defer func() {
+		if err != nil {
+			d.releaseDir(t.dir)
+		}
+	}()
+	// Only persistent logged stores have checkpoints: without one their files cannot be
+	// trusted, so the task's directory is wiped and they are restored in full. (A persistent
+	// store without logging is its own truth and is never wiped.)
+	persistent := false
+	for _, name := range sub.Stores {
+		b := d.graph.Stores[name].Builder
+		logged := true
+		if l, ok := b.(store.Logged); ok {
+			logged = l.LoggingEnabled()
+		}
+		if b.Persistent() && logged {
+			persistent = true
+		}
+	}
+	var cp changelog.Checkpoint
+	if persistent {
+		t.cpPath = filepath.Join(t.dir, changelog.CheckpointFile)
+		var err error
+		cp, err = changelog.ReadCheckpoint(t.cpPath)
+		if err != nil || len(cp) == 0 {
+			if err != nil {
+				d.cfg.logger.Warn("tributary: corrupt checkpoint, wiping the task's state for a full restore", "task", id.String(), "error", err)
+			}
+			if rerr := os.RemoveAll(t.dir); rerr != nil {
+				return nil, fmt.Errorf("task %s: wiping state directory: %w", id, rerr)
+			}
+			cp = nil
+		}
+	}
+	var et *engine.Task
+	rctx := func() changelog.RecordContext {
+		if et == nil {
+			return changelog.RecordContext{Offset: -1}
+		}
+		return et.RecordContext()
+	}
+	open := func(_ *engine.Task, b store.Builder, dir string) (store.StateStore, error) {
+		wb, ok := b.(kv.Wrappable)
+		if !ok {
+			return b.Build(dir)
+		}
+		logging, caching := true, false
+		if l, ok := b.(store.Logged); ok {
+			logging, caching = l.LoggingEnabled(), l.CachingEnabled()
+		}
+		return wb.BuildWith(dir, func(e kv.Engine) (kv.Engine, error) {
+			out := e
+			if logging {
+				tp := changelog.TopicPartition{Topic: changelog.TopicName(d.cfg.applicationID, b.Name()), Partition: id.Partition}
+				t.logged = append(t.logged, loggedStore{name: b.Name(), tp: tp, raw: e, persistent: b.Persistent()})
+				// What this worker knew of the changelog from an earlier ownership of the
+				// task is stale: the checkpoint alone says where the store's files are.
+				w.pmu.Lock()
+				delete(w.changelogOffsets, tp)
+				if off, ok := cp[tp]; ok && b.Persistent() {
+					w.changelogOffsets[tp] = off
+				}
+				w.pmu.Unlock()
+				out = changelog.NewLoggedEngine(out, tp.Topic, tp.Partition, changelog.SenderFunc(w.sendChangelog), rctx)
+			}
+			if caching {
+				out = changelog.NewCachedEngine(out, w.cache, rctx)
+			}
+			return out, nil
+		})
+	}
+	et, err = engine.NewTask(d.graph, sub, id.Partition, engine.Config{
+		ApplicationID:          d.cfg.applicationID,
+		StateDir:               d.cfg.stateDir,
+		Collector:              w,
+		OnDeserializationError: w.deserializationHandler(),
+		OnProcessingError:      d.cfg.onProcessing,
+		OpenStore:              open,
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.task = et
+	return t, nil
+}
+
+// restore restores the logged stores of the new tasks from their changelogs: persistent
+// stores from their checkpoint, the others from the beginning. Then it initializes the tasks.
+func (w *worker) restore(ctx context.Context, tasks []*runTask) error {
+	var targets []changelog.RestoreTarget
+	for _, t := range tasks {
+		for _, ls := range t.logged {
+			from := int64(0)
+			if ls.persistent {
+				w.pmu.Lock()
+				if off, ok := w.changelogOffsets[ls.tp]; ok {
+					from = off + 1
+				}
+				w.pmu.Unlock()
+			}
+			targets = append(targets, changelog.RestoreTarget{Store: ls.name, TopicPartition: ls.tp, Engine: ls.raw, From: from})
+		}
+	}
+	if len(targets) > 0 {
+		rcl, err := kgo.NewClient(append(slices.Clone(w.d.cfg.kgoOpts), kgo.SeedBrokers(w.d.cfg.bootstrap...),
+			kgo.ClientID(fmt.Sprintf("%s-worker-%d-restore", w.d.cfg.applicationID, w.id)))...)
+		if err != nil {
+			return fmt.Errorf("worker %d: restore client: %w", w.id, err)
+		}
+		defer rcl.Close()
+		opts := []changelog.RestoreOption{changelog.Logger(w.d.cfg.logger)}
+		if w.d.cfg.restoreListener != nil {
+			opts = append(opts, changelog.Listener(w.d.cfg.restoreListener))
+		}
+		next, err := changelog.NewRestorer(rcl, w.d.adm, opts...).Restore(ctx, targets)
+		if err != nil {
+			return fmt.Errorf("worker %d: restoring: %w", w.id, err)
+		}
+		w.pmu.Lock()
+		for tp, n := range next {
+			if n > 0 {
+				w.changelogOffsets[tp] = max(w.changelogOffsets[tp], n-1)
+			}
+		}
+		w.pmu.Unlock()
+	}
+	for _, t := range tasks {
+		if err := t.task.Init(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// closeTask closes a task; clean means it was committed, so its checkpoint is written.
+func (w *worker) closeTask(t *runTask, clean bool) {
+	w.d.unregisterTask(t)
+	if clean {
+		if err := w.checkpoint(t); err != nil {
+			w.d.cfg.logger.Warn("tributary: closing task", "task", t.id.String(), "error", err)
+		}
+	}
+	if err := t.task.Close(); err != nil {
+		w.d.cfg.logger.Warn("tributary: closing task", "task", t.id.String(), "error", err)
+	}
+	w.d.releaseDir(t.dir)
+	for _, tp := range t.inputs {
+		if w.byTP[tp] == t {
+			delete(w.byTP, tp)
+		}
+	}
+}
+
+// shutdown commits (when clean), closes every task and leaves the group.
+func (w *worker) shutdown(clean bool) {
+	w.mu.Lock()
+	w.stopped = true
+	if clean && len(w.tasks) > 0 {
+		if err := w.commit(); err != nil {
+			w.d.fail(err)
+			clean = false
+		}
+	}
+	for id, t := range w.tasks {
+		w.closeTask(t, clean)
+		delete(w.tasks, id)
+	}
+	w.mu.Unlock()
+	w.ready.Store(false)
+	w.client.Close()
+}
