@@ -3,10 +3,13 @@ package driver_test
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +28,10 @@ import (
 	"github.com/tributary-go/tributary/store/rocksdb"
 	"github.com/tributary-go/tributary/testutil"
 	"github.com/tributary-go/tributary/topology"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 const partitions = 4
@@ -86,7 +92,7 @@ func start(t *testing.T, c *testutil.Cluster, dir string, opts ...driver.Option)
 	all := append([]driver.Option{
 		driver.ApplicationID("wc"), driver.BootstrapServers(c.Addrs()...), driver.StateDir(dir),
 		driver.CommitInterval(100 * time.Millisecond), driver.Concurrency(2),
-		driver.ClientOptions(kgo.FetchMaxWait(50*time.Millisecond), kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(10*time.Second)),
+		driver.ClientOptions(kgo.FetchMaxWait(50*time.Millisecond), kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(10*time.Second), kgo.MetadataMinAge(50*time.Millisecond)),
 	}, opts...)
 	d, err := driver.New(top, all...)
 	if err != nil {
@@ -472,3 +478,131 @@ func TestPoisonFail(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// serveQueries starts an HTTP server for d's interactive queries on ln.
+func serveQueries(t *testing.T, d *driver.Driver, ln net.Listener) {
+	t.Helper()
+	h := driver.NewQueryHandler(d)
+	if err := driver.Serve[string, int64](h, wordcount.StoreName, serde.String, func(s string) (string, error) { return s, nil }); err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+}
+
+func getJSON(t *testing.T, url string, out any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// Two instances in one process: when the second joins, tasks move to it and their stores
+// are restored from the changelog; the counts stay right, and each instance's HTTP handler
+// answers for every key, forwarding to the other instance when the key lives there.
+func TestTwoInstances(t *testing.T) {
+	c := newCluster(t)
+	truth := map[string]int64{}
+	produceLines(t, c, lines(300, 4), truth)
+	ln1, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d1 := start(t, c, t.TempDir(), driver.ApplicationServer(ln1.Addr().String()), driver.Logger(discardLogger()))
+	serveQueries(t, d1, ln1)
+	eventually(t, "first instance alone", 30*time.Second, func() string { return diffCounts(storeContents(t, d1), truth) })
+
+	restored := &countingListener{}
+	d2 := start(t, c, t.TempDir(), driver.ApplicationServer(ln2.Addr().String()), driver.RestoreListener(restored), driver.Logger(discardLogger()))
+	serveQueries(t, d2, ln2)
+	produceLines(t, c, lines(200, 5), truth)
+	eventually(t, "both instances running", 30*time.Second, func() string {
+		if d1.State() != driver.Running || d2.State() != driver.Running || len(d1.LocalTasks()) == 0 || len(d2.LocalTasks()) == 0 {
+			return fmt.Sprintf("states %s/%s, tasks %v/%v", d1.State(), d2.State(), d1.LocalTasks(), d2.LocalTasks())
+		}
+		return ""
+	})
+	eventually(t, "counts across both", 30*time.Second, func() string { return diffCounts(storeContents(t, d1, d2), truth) })
+	eventually(t, "output", 30*time.Second, func() string { return diffCounts(latestOutput(t, c), truth) })
+	if restored.restored.Load() == 0 {
+		t.Errorf("the second instance restored no changelog records; want the moved tasks' state restored")
+	}
+	if md := d1.AllMetadata(); len(md) != 2 {
+		t.Errorf("AllMetadata() = %v, want 2 hosts", md)
+	}
+
+	// Every key through each instance's HTTP handler; some are forwarded.
+	forwarded := 0
+	for _, base := range []string{"http://" + ln1.Addr().String(), "http://" + ln2.Addr().String()} {
+		for w, n := range truth {
+			var got struct {
+				Key   string `json:"key"`
+				Value int64  `json:"value"`
+			}
+			if code := getJSON(t, base+"/stores/Counts/keys/"+w, &got); code != http.StatusOK || got.Key != w || got.Value != n {
+				t.Errorf("GET %s/stores/Counts/keys/%s = %d %+v, want 200 %s=%d", base, w, code, got, w, n)
+			}
+			md, err := driver.QueryMetadataForKey(d1, wordcount.StoreName, w, serde.String)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if md.ActiveHost.String() != strings.TrimPrefix(base, "http://") {
+				forwarded++
+			}
+		}
+		var all []struct {
+			Key   string `json:"key"`
+			Value int64  `json:"value"`
+		}
+		if code := getJSON(t, base+"/stores/Counts/all", &all); code != http.StatusOK {
+			t.Fatalf("GET /all: %d", code)
+		}
+		got := map[string]int64{}
+		for i, e := range all {
+			got[e.Key] = e.Value
+			if i > 0 && all[i-1].Key >= e.Key {
+				t.Errorf("GET %s/all not sorted at %d: %q after %q", base, i, e.Key, all[i-1].Key)
+			}
+		}
+		if d := diffCounts(got, truth); d != "" {
+			t.Errorf("GET %s/stores/Counts/all: %s", base, d)
+		}
+	}
+	if forwarded == 0 {
+		t.Errorf("no key lookup was forwarded: every key on one instance?")
+	}
+	var missing map[string]string
+	if code := getJSON(t, "http://"+ln1.Addr().String()+"/stores/Counts/keys/nope", &missing); code != http.StatusNotFound {
+		t.Errorf("GET an absent key = %d, want 404", code)
+	}
+}
+
+// A produce fault injected on the output topic (a retriable NOT_LEADER_OR_FOLLOWER, several
+// times) is retried by the client: no output is lost and the application keeps running.
+func TestProduceFaultRetried(t *testing.T) {
+	c := newCluster(t)
+	truth := map[string]int64{}
+	h := c.Kfake().Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: wordcount.OutputTopic, Err: kerr.NotLeaderForPartition, Count: 5})
+	produceLines(t, c, lines(200, 6), truth)
+	d := start(t, c, t.TempDir(), driver.Logger(discardLogger()))
+	eventually(t, "output despite faults", 30*time.Second, func() string { return diffCounts(latestOutput(t, c), truth) })
+	if h.Hits() == 0 {
+		t.Errorf("the fault never fired")
+	}
+	if err := d.Err(); err != nil {
+		t.Errorf("driver failed: %v", err)
+	}
+}
