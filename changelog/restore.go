@@ -29,7 +29,8 @@ type RestoreListener interface {
 	// of the batch's last record and the number of records in the batch.
 	OnBatchRestored(tp TopicPartition, store string, batchEndOffset int64, numRestored int64)
 	// OnRestoreEnd is called once per target when it is restored, with the number of
-	// records written.
+	// records written. It is not called for a target whose restoration failed or was
+	// cancelled.
 	OnRestoreEnd(tp TopicPartition, store string, totalRestored int64)
 }
 
@@ -123,6 +124,11 @@ func ProgressInterval(d time.Duration) RestoreOption {
 // must not be in a consumer group, and must not consume anything else while Restore runs
 // (Kafka Streams has its own restore consumer for the same reason). Restore calls are
 // serialized.
+//
+// When a partition's records stop before its end offset (the last offsets were compacted
+// away, or are a transaction's markers), Restore looks at the log with a fetch of its own,
+// sent through a second client it opens with the client's connection options (the client's
+// own fetch connection is busy with its long poll) and closes when it returns.
 type Restorer struct {
 	client *kgo.Client
 	admin  *kadm.Client
@@ -167,7 +173,8 @@ type restoring struct {
 // when a look at the log finds none left before the end offset.
 //
 // Restore returns each target's next offset, the offset to checkpoint (the end offset).
-// On error it returns, with the error, the offsets up to which the engines were written.
+// On error it returns, with the error, the offsets up to which the engines were written
+// (nil if it failed before writing anything).
 // Errors are *RestoreError values naming the store and partition (wrapping
 // [ErrOffsetOutOfRange] when From is outside the log), or ctx.Err() when ctx is done.
 func (r *Restorer) Restore(ctx context.Context, targets []RestoreTarget) (map[TopicPartition]int64, error) {
@@ -227,6 +234,14 @@ func (r *Restorer) targetErr(t *RestoreTarget, err error) error {
 
 // listOffsets sets each target's start and end offsets.
 func (r *Restorer) listOffsets(ctx context.Context, topics []string, readCommitted bool, targets []RestoreTarget, byTP map[TopicPartition]*restoring) error {
+	// The two listings at once: one round trip.
+	var starts kadm.ListedOffsets
+	var serr error
+	listed := make(chan struct{})
+	go func() {
+		defer close(listed)
+		starts, serr = r.admin.ListStartOffsets(ctx, topics...)
+	}()
 	var ends kadm.ListedOffsets
 	var err error
 	if readCommitted {
@@ -234,23 +249,23 @@ func (r *Restorer) listOffsets(ctx context.Context, topics []string, readCommitt
 	} else {
 		ends, err = r.admin.ListEndOffsets(ctx, topics...)
 	}
+	<-listed
 	if err == nil {
-		var starts kadm.ListedOffsets
-		if starts, err = r.admin.ListStartOffsets(ctx, topics...); err == nil {
-			for i := range targets {
-				t := &targets[i]
-				st := byTP[t.TopicPartition]
-				if err := r.startEnd(t, st, starts, ends); err != nil {
-					return err
-				}
-			}
-			return nil
+		err = serr
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("changelog: restoring: listing the offsets of %v: %w", topics, err)
+	}
+	for i := range targets {
+		t := &targets[i]
+		if err := r.startEnd(t, byTP[t.TopicPartition], starts, ends); err != nil {
+			return err
 		}
 	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return fmt.Errorf("changelog: restoring: listing the offsets of %v: %w", topics, err)
+	return nil
 }
 
 func (r *Restorer) startEnd(t *RestoreTarget, st *restoring, starts, ends kadm.ListedOffsets) error {
