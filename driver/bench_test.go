@@ -3,6 +3,8 @@ package driver_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -127,21 +129,31 @@ func BenchmarkCountByKey(b *testing.B) {
 			for range b.N {
 				app := fmt.Sprintf("bench-%d", benchApp.Add(1))
 				d, err := driver.New(top, driver.ApplicationID(app), driver.BootstrapServers(c.Addrs()...),
-					driver.StateDir(b.TempDir()), driver.CommitInterval(time.Second), driver.Logger(discardLogger()))
+					driver.StateDir(b.TempDir()), driver.CommitInterval(time.Second), driver.Logger(benchLogger()), driver.ClientOptions(benchKgoOpts()...))
 				if err != nil {
 					b.Fatal(err)
 				}
+				t0 := time.Now()
 				if err := d.Start(context.Background()); err != nil {
 					b.Fatal(err)
 				}
+				t1 := time.Now()
+				for d.ProcessedRecords() == 0 {
+					time.Sleep(time.Millisecond)
+				}
+				t2 := time.Now()
 				for d.ProcessedRecords() < benchRecords {
 					if d.Err() != nil {
 						b.Fatal(d.Err())
 					}
 					time.Sleep(time.Millisecond)
 				}
+				t3 := time.Now()
 				if err := d.Close(); err != nil {
 					b.Fatal(err)
+				}
+				if os.Getenv("BENCH_PHASES") != "" {
+					b.Logf("start %v, first record %v, processing %v, close %v", t1.Sub(t0), t2.Sub(t1), t3.Sub(t2), time.Since(t3))
 				}
 			}
 			b.ReportMetric(float64(benchRecords)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
@@ -172,4 +184,19 @@ func BenchmarkRawConsume(b *testing.B) {
 		cl.Close()
 	}
 	b.ReportMetric(float64(benchRecords)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+func benchLogger() *slog.Logger {
+	if os.Getenv("BENCH_PHASES") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return discardLogger()
+}
+
+func benchKgoOpts() []kgo.Opt {
+	opts := []kgo.Opt{kgo.FetchMaxBytes(2 << 20)}
+	if os.Getenv("BENCH_KGO") != "" {
+		return []kgo.Opt{kgo.WithLogger(kgo.BasicLogger(os.Stderr, kgo.LogLevelDebug, func() string { return time.Now().Format("05.000 ") }))}
+	}
+	return opts
 }

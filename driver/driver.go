@@ -470,7 +470,7 @@ func (d *Driver) waitTopicsReady(ctx context.Context, names []string, wants map[
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(10 * time.Millisecond):
 		}
 	}
 }

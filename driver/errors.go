@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"context"
 	"strconv"
 	"time"
 
@@ -76,7 +77,7 @@ func (w *worker) deserializationHandler() processor.DeserializationHandler {
 		} else {
 			rec.Partition = int32(w.rr.Add(1) % uint32(n))
 		}
-		w.client.Produce(w.ctx, rec, w.changelogPromise)
+		w.client.Produce(context.Background(), rec, w.changelogPromise)
 		return h(err)
 	}
 }

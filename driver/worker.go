@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -149,6 +150,7 @@ func (w *worker) run() {
 		pctx, cancel := context.WithTimeout(w.ctx, w.d.cfg.pollInterval)
 		fetches := w.client.PollRecords(pctx, w.d.cfg.maxPollRecords)
 		cancel()
+
 		if fetches.IsClientClosed() {
 			break
 		}
@@ -404,7 +406,7 @@ func (w *worker) Send(r engine.OutRecord) error {
 			rec.Headers[i] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
 		}
 	}
-	w.client.Produce(w.ctx, rec, w.sinkPromise)
+	w.client.Produce(context.Background(), rec, w.sinkPromise)
 	return nil
 }
 
@@ -453,7 +455,7 @@ func (w *worker) sendChangelog(r changelog.Record) error {
 		rec.Value = buf[len(r.Key):]
 		copy(rec.Value, r.Value)
 	}
-	w.client.Produce(w.ctx, rec, w.changelogPromise)
+	w.client.Produce(context.Background(), rec, w.changelogPromise)
 	return nil
 }
 
@@ -525,18 +527,40 @@ func (w *worker) onAssigned(ctx context.Context, _ *kgo.Client, assigned map[str
 			delete(w.tasks, id)
 		}
 	}
-	var created []*runTask
-	for id, tps := range want {
-		t, ok := w.tasks[id]
-		if !ok {
-			var err error
-			if t, err = w.newTask(ctx, id); err != nil {
-				w.d.fail(err)
-				return
-			}
-			w.tasks[id] = t
-			created = append(created, t)
+	// New tasks open their stores in parallel: opening a RocksDB store takes milliseconds.
+	var newIDs []processor.TaskID
+	for id := range want {
+		if _, ok := w.tasks[id]; !ok {
+			newIDs = append(newIDs, id)
 		}
+	}
+	created := make([]*runTask, len(newIDs))
+	errs := make([]error, len(newIDs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	for i, id := range newIDs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			created[i], errs[i] = w.newTask(ctx, id)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for _, t := range created {
+			if t != nil {
+				w.closeTask(t, false)
+			}
+		}
+		w.d.fail(err)
+		return
+	}
+	for _, t := range created {
+		w.tasks[t.id] = t
+	}
+	for id, tps := range want {
+		t := w.tasks[id]
 		t.inputs = tps
 		for _, tp := range tps {
 			w.byTP[tp] = t
