@@ -379,8 +379,8 @@ func (d *Driver) prepareTopics(ctx context.Context) error {
 		td, ok := details[t]
 		if !ok || td.Err != nil {
 			cause := "does not exist"
-			if ok && td.Err != nil {
-				cause = td.Err.Error()
+			if ok && td.Err != nil && !errors.Is(td.Err, kerr.UnknownTopicOrPartition) {
+				cause = "cannot be described: " + td.Err.Error()
 			}
 			errs = append(errs, fmt.Errorf("source topic %s (sub-topology %d) %s", t, d.topicSub[t], cause))
 			continue
