@@ -7,12 +7,12 @@ import (
 	"os"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/tributary-go/tributary/driver"
 	"github.com/tributary-go/tributary/examples/wordcount"
 	"github.com/tributary-go/tributary/serde"
 	"github.com/tributary-go/tributary/store/kv"
 	"github.com/tributary-go/tributary/testutil"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Run the word count on an embedded broker and ask its store for a count.
