@@ -288,6 +288,38 @@ func TestRestartRestoration(t *testing.T) {
 	if full := run("restart with corrupt checkpoints", dirA); full != changelogRecords {
 		t.Errorf("restart with corrupt checkpoints restored %d records, want all %d", full, changelogRecords)
 	}
+
+	// A checkpoint before the changelog's log start (records deleted after it was written):
+	// Kafka's restore consumer would hit OffsetOutOfRange and mark the task corrupted; the
+	// task is wiped and restored from what the changelog still holds.
+	produceLines(t, c, lines(100, 7), truth)
+	d = start(t, c, dirB)
+	eventually(t, "third run", 30*time.Second, func() string { return diffCounts(storeContents(t, d), truth) })
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	topic := changelog.TopicName("wc", wordcount.StoreName)
+	var kept int64
+	for p := range int32(partitions) {
+		info := c.Kfake().PartitionInfo(topic, p)
+		if err := c.Kfake().DeleteRecords(topic, p, info.HighWatermark); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l := &countingListener{}
+	d = start(t, c, dirA, driver.RestoreListener(l))
+	eventually(t, "running after a checkpoint out of range", 30*time.Second, func() string {
+		if s := d.State(); s != driver.Running {
+			return fmt.Sprintf("state %s, err %v", s, d.Err())
+		}
+		return ""
+	})
+	if got := l.restored.Load(); got != kept {
+		t.Errorf("restored %d records from the emptied changelog, want %d", got, kept)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func countRecords(t *testing.T, c *testutil.Cluster, topic string) int64 {

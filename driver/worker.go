@@ -566,7 +566,34 @@ func (w *worker) onAssigned(ctx context.Context, _ *kgo.Client, assigned map[str
 			w.byTP[tp] = t
 		}
 	}
-	if err := w.restore(ctx, created); err != nil {
+	err := w.restore(ctx, created)
+	if errors.Is(err, changelog.ErrOffsetOutOfRange) {
+		// A checkpoint points before the changelog's log start (records deleted or
+		// compacted away) or past its end: Kafka treats the task as corrupted. Wipe the
+		// new tasks and restore them in full.
+		w.d.cfg.logger.Warn("tributary: checkpoint out of the changelog's range, wiping and restoring in full", "error", err)
+		for i, t := range created {
+			w.closeTask(t, false)
+			delete(w.tasks, t.id)
+			if rerr := os.RemoveAll(t.dir); rerr != nil {
+				w.d.fail(fmt.Errorf("task %s: wiping state directory: %w", t.id, rerr))
+				return
+			}
+			nt, nerr := w.newTask(ctx, t.id)
+			if nerr != nil {
+				w.d.fail(nerr)
+				return
+			}
+			nt.inputs = t.inputs
+			for _, tp := range nt.inputs {
+				w.byTP[tp] = nt
+			}
+			w.tasks[nt.id] = nt
+			created[i] = nt
+		}
+		err = w.restore(ctx, created)
+	}
+	if err != nil {
 		w.d.fail(err)
 		return
 	}
