@@ -5,7 +5,7 @@ FUZZTIME ?= 30s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 6
 
-.PHONY: setup demo test race lint bench fuzz
+.PHONY: setup demo test race lint bench bench-runtime fuzz
 
 setup:
 	@./scripts/setup.sh
@@ -33,6 +33,11 @@ lint: setup
 ## bench: the benchmarks of BENCHMARKS.md, beside their baselines (output in bench.txt; compare with benchstat)
 bench: setup
 	go test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -count=$(BENCHCOUNT) ./store/... | tee bench.txt
+
+## bench-runtime: the Kafka runtime's benchmarks on an in-process kfake broker (issue 4 in BENCHMARKS.md)
+bench-runtime: setup
+	go test ./driver -run '^$$' -bench 'CountByKey|RawConsume' -benchtime=5x -count=$(BENCHCOUNT) | tee bench-runtime.txt
+	go test ./changelog -run '^$$' -bench 'Restore1M|RawConsume1M|Write1M' -benchtime=1x -count=$(BENCHCOUNT) | tee -a bench-runtime.txt
 
 ## fuzz: every fuzz target for FUZZTIME each
 fuzz: setup
