@@ -4,18 +4,21 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"unsafe"
 )
 
 // String encodes a string as its bytes, which for valid UTF-8 text matches
 // Kafka's StringSerializer / StringDeserializer with the default UTF-8
 // encoding. No validation is done: any bytes round-trip, and nil or empty
-// data decodes as "".
+// data decodes as "". It is a [Viewer]: View returns the string's bytes
+// without copying.
 var String Serde[string] = stringSerde{}
 
 // Bytes passes byte slices through, like Kafka's ByteArraySerializer.
 // Serialize returns v itself, without copying. Deserialize returns a copy of
 // its input with [bytes.Clone] semantics: nil gives nil and an empty slice
-// gives a non-nil empty slice.
+// gives a non-nil empty slice; DeserializeBorrowed ([Borrower]) returns the
+// input itself, which sources use for consumed records.
 var Bytes Serde[[]byte] = bytesSerde{}
 
 // Int32 encodes an int32 as 4 bytes big-endian (two's complement), like
@@ -78,6 +81,14 @@ func (stringSerde) Deserialize(_ string, b []byte) (string, error) {
 	return string(b), nil
 }
 
+// View returns the bytes of v without copying them (read-only).
+func (stringSerde) View(_ string, v string) ([]byte, error) {
+	if v == "" {
+		return []byte{}, nil
+	}
+	return unsafe.Slice(unsafe.StringData(v), len(v)), nil
+}
+
 // Bytes
 
 type bytesSerde struct{}
@@ -96,6 +107,11 @@ func (bytesSerde) serializeTail(_ string, v []byte, extra int) ([]byte, error) {
 
 func (bytesSerde) Deserialize(_ string, b []byte) ([]byte, error) {
 	return bytes.Clone(b), nil
+}
+
+// DeserializeBorrowed returns b itself.
+func (bytesSerde) DeserializeBorrowed(_ string, b []byte) ([]byte, error) {
+	return b, nil
 }
 
 // Int32

@@ -244,3 +244,17 @@ func SerializesFresh[T any](s Serializer[T]) bool {
 	_, ok := s.(fresh)
 	return ok
 }
+
+// Viewer is implemented by serdes that can show a value's serialized form without copying
+// it ([String] returns the string's own bytes). The view must not be modified and is valid
+// as long as v is. Key-value stores use it for keys, because engines copy what they keep.
+type Viewer[T any] interface {
+	View(topic string, v T) ([]byte, error)
+}
+
+// Borrower is implemented by deserializers that can return a value sharing its input
+// ([Bytes] returns b itself). Sources use it for consumed records, whose bytes nothing else
+// holds; Deserialize keeps copying for callers whose input may be reused.
+type Borrower[T any] interface {
+	DeserializeBorrowed(topic string, b []byte) (T, error)
+}

@@ -84,13 +84,15 @@ type SourceConfig[K, V any] struct {
 // NewSourceSpec returns the spec of a source node producing Record[K, V].
 func NewSourceSpec[K, V any](name string, cfg SourceConfig[K, V]) *NodeSpec {
 	s := &NodeSpec{Kind: Source, Name: name, OutType: typeNames[K, V](), Out: Out[K, V]()}
-	s.New = func() Node { return &sourceNode[K, V]{s: s, cfg: cfg} }
+	borrow, _ := cfg.Values.(serde.Borrower[V])
+	s.New = func() Node { return &sourceNode[K, V]{s: s, cfg: cfg, borrow: borrow} }
 	return s
 }
 
 type sourceNode[K, V any] struct {
 	s        *NodeSpec
 	cfg      SourceConfig[K, V]
+	borrow   serde.Borrower[V] // the value deserializer, when it can keep the consumed bytes
 	t        *Task
 	children []receiver[K, V]
 }
@@ -123,7 +125,12 @@ func (n *sourceNode[K, V]) decode(raw *RawRecord, partitionTime int64, out *proc
 	}
 	hasValue := raw.Value != nil
 	if hasValue {
-		if value, err = n.cfg.Values.Deserialize(raw.Topic, raw.Value); err != nil {
+		if n.borrow != nil {
+			value, err = n.borrow.DeserializeBorrowed(raw.Topic, raw.Value)
+		} else {
+			value, err = n.cfg.Values.Deserialize(raw.Topic, raw.Value)
+		}
+		if err != nil {
 			return fmt.Errorf("value: %w", err)
 		}
 	}

@@ -15,7 +15,8 @@ import (
 )
 
 // RawRecord is a record as consumed: bytes and where they came from. A nil Value is a Kafka
-// tombstone (a null value).
+// tombstone (a null value). Key and Value are handed over to the task: a source may keep them
+// (a [serde.Borrower] value deserializer does), so the caller must not reuse them.
 type RawRecord struct {
 	Topic     string
 	Partition int32

@@ -23,6 +23,9 @@ type Store[K, V any] struct {
 	// owning is the engine as an OwningPutter when the value serde's output can be handed
 	// over (serde.SerializesFresh), else nil.
 	owning OwningPutter
+	// view is the key serde as a serde.Viewer, or nil: engines copy what they keep, so a
+	// key's bytes need not be copied to be looked up or written.
+	view serde.Viewer[K]
 }
 
 // Option configures a [Store].
@@ -45,6 +48,7 @@ func New[K, V any](engine Engine, keys serde.Serde[K], values serde.Serde[V], op
 		opt(&o)
 	}
 	s := &Store[K, V]{engine: engine, keys: keys, values: values, topic: o.topic}
+	s.view, _ = keys.(serde.Viewer[K])
 	if op, ok := engine.(OwningPutter); ok && serde.SerializesFresh[V](values) {
 		s.owning = op
 	}
@@ -79,7 +83,13 @@ func (s *Store[K, V]) ApproximateNumEntries() (int64, error) {
 }
 
 func (s *Store[K, V]) key(op string, k K) ([]byte, error) {
-	b, err := s.keys.Serialize(s.topic, k)
+	var b []byte
+	var err error
+	if s.view != nil {
+		b, err = s.view.View(s.topic, k)
+	} else {
+		b, err = s.keys.Serialize(s.topic, k)
+	}
 	if err != nil {
 		return nil, s.fail(op, err)
 	}
