@@ -288,10 +288,14 @@ func (w *worker) commitDue() bool {
 // consumer offsets, then write the checkpoint files. The caller holds w.mu.
 func (w *worker) commit() error {
 	w.lastCommit = time.Now()
-	for _, t := range w.tasks {
-		if err := t.task.Commit(); err != nil {
-			return w.annotate(t, err)
+	tasks := w.taskList()
+	if err := parallel(len(tasks), func(i int) error {
+		if err := tasks[i].task.Commit(); err != nil {
+			return w.annotate(tasks[i], err)
 		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
@@ -326,13 +330,45 @@ func (w *worker) commit() error {
 			return fmt.Errorf("worker %d: committing offsets: %w", w.id, cerr)
 		}
 	}
-	for _, t := range w.tasks {
+	for _, t := range tasks {
 		t.dirty = false
-		if err := w.checkpoint(t); err != nil {
-			return err
-		}
 	}
-	return nil
+	return parallel(len(tasks), func(i int) error { return w.checkpoint(tasks[i]) })
+}
+
+// taskList returns the worker's tasks in a slice; the caller holds w.mu.
+func (w *worker) taskList() []*runTask {
+	out := make([]*runTask, 0, len(w.tasks))
+	for _, t := range w.tasks {
+		out = append(out, t)
+	}
+	return out
+}
+
+// parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines (inline when n is 1) and returns
+// the errors joined: for per-task work that waits on the disk (store flushes, checkpoint
+// files, closing RocksDB), never for per-record work.
+func parallel(n int, fn func(i int) error) error {
+	if n <= 1 {
+		if n == 1 {
+			return fn(0)
+		}
+		return nil
+	}
+	errs := make([]error, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				errs[i] = fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // checkpoint writes the task's checkpoint file: the last changelog offset of each logged
@@ -757,6 +793,18 @@ func (w *worker) restore(ctx context.Context, tasks []*runTask) error {
 
 // closeTask closes a task; clean means it was committed, so its checkpoint is written.
 func (w *worker) closeTask(t *runTask, clean bool) {
+	w.releaseTask(t, clean)
+	for _, tp := range t.inputs {
+		if w.byTP[tp] == t {
+			delete(w.byTP, tp)
+		}
+	}
+}
+
+// releaseTask hides a task from queries, writes its checkpoint when clean, closes it and
+// gives its directory back; it touches none of the worker's maps, so tasks can be released
+// in parallel.
+func (w *worker) releaseTask(t *runTask, clean bool) {
 	w.d.unregisterTask(t)
 	if clean {
 		if err := w.checkpoint(t); err != nil {
@@ -767,11 +815,6 @@ func (w *worker) closeTask(t *runTask, clean bool) {
 		w.d.cfg.logger.Warn("tributary: closing task", "task", t.id.String(), "error", err)
 	}
 	w.d.releaseDir(t.dir)
-	for _, tp := range t.inputs {
-		if w.byTP[tp] == t {
-			delete(w.byTP, tp)
-		}
-	}
 }
 
 // shutdown commits (when clean), closes every task and leaves the group.
@@ -784,10 +827,13 @@ func (w *worker) shutdown(clean bool) {
 			clean = false
 		}
 	}
-	for id, t := range w.tasks {
-		w.closeTask(t, clean)
-		delete(w.tasks, id)
-	}
+	tasks := w.taskList()
+	_ = parallel(len(tasks), func(i int) error {
+		w.releaseTask(tasks[i], clean)
+		return nil
+	})
+	clear(w.tasks)
+	clear(w.byTP)
 	w.mu.Unlock()
 	w.ready.Store(false)
 	w.client.Close()
