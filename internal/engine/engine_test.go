@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -754,4 +755,68 @@ func TestSinkOutRecords(t *testing.T) {
 		{Topic: "out", Partition: -1, Key: []byte("k"), Value: []byte("v"), Timestamp: 5, Headers: h},
 		{Topic: "out", Partition: -1, Key: []byte("k"), Tombstone: true, Timestamp: 6},
 	}, col.sent)
+}
+
+// A processor's error goes to the processing handler (KIP-1033, Kafka's
+// ProcessingExceptionHandler): with none, Process returns the *processor.ProcessingError;
+// Continue drops the record, counts it in dropped-records and processing goes on; errors from
+// punctuators go to the same handler.
+func TestProcessingHandler(t *testing.T) {
+	build := func(got *[]int32) *engine.Graph {
+		b := topology.NewBuilder()
+		topology.AddSource(b, "source", topology.Source[int32, int32]{Topics: []string{"in"}, Keys: serde.Int32, Values: serde.Int32})
+		topology.AddProcessor(b, "picky", fns[int32, int32]{
+			init: func(ctx processor.Context[int32, int32]) error {
+				_, err := ctx.Schedule(10*time.Millisecond, processor.StreamTime, func(int64) error { return errors.New("punctuator failed") })
+				return err
+			},
+			process: func(ctx processor.Context[int32, int32], r processor.Record[int32, int32]) error {
+				if r.Value() < 0 {
+					return fmt.Errorf("negative value %d", r.Value())
+				}
+				*got = append(*got, r.Value())
+				return nil
+			},
+		}.supplier(), "source")
+		return graphOf(t, b)
+	}
+	raws := []engine.RawRecord{int32Raw(t, "in", 0, 0, 1, 1), int32Raw(t, "in", 0, 1, 2, -1), int32Raw(t, "in", 0, 2, 3, 3)}
+
+	t.Run("default fails", func(t *testing.T) {
+		task := newTask(t, build(new([]int32)), 0, engine.Config{})
+		ok(t, task.AddRecords("in", 0, raws))
+		var err error
+		for err == nil {
+			var more bool
+			if more, err = task.Process(); !more {
+				break
+			}
+		}
+		var pe *processor.ProcessingError
+		if !errors.As(err, &pe) || pe.Node != "picky" || pe.Record.Offset != 1 || !strings.Contains(err.Error(), "negative value -1") {
+			t.Fatalf("Process: %v, want a ProcessingError of picky at offset 1", err)
+		}
+	})
+	t.Run("continue", func(t *testing.T) {
+		var handled []*processor.ProcessingError
+		var got []int32
+		task := newTask(t, build(&got), 0, engine.Config{OnProcessingError: func(err *processor.ProcessingError) processor.HandlerResponse {
+			handled = append(handled, err)
+			return processor.Continue
+		}})
+		ok(t, task.AddRecords("in", 0, raws))
+		for range raws {
+			process(t, task)
+		}
+		if _, err := task.MaybePunctuateStreamTime(); err != nil {
+			t.Fatalf("punctuation error not handled: %v", err)
+		}
+		diff(t, "processed values", []int32{1, 3}, got)
+		if len(handled) != 2 || handled[0].Record.Offset != 1 || handled[1].HasInput {
+			t.Fatalf("handled %v, want the record at offset 1 then the punctuation", handled)
+		}
+		if task.DroppedRecords() != 2 {
+			t.Errorf("dropped %d, want 2", task.DroppedRecords())
+		}
+	})
 }
