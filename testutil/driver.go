@@ -36,6 +36,7 @@ type options struct {
 	start    time.Time
 	stateDir string
 	onDeser  processor.DeserializationHandler
+	onProc   processor.ProcessingHandler
 }
 
 // ApplicationID sets application.id (default "topology-test-driver"); persistent stores live
@@ -67,6 +68,13 @@ func StateDir(dir string) Option {
 // processor.LogAndContinue skips the record and counts it in DroppedRecords).
 func DeserializationHandler(h processor.DeserializationHandler) Option {
 	return func(o *options) error { o.onDeser = h; return nil }
+}
+
+// ProcessingHandler sets processing.exception.handler (KIP-1033; default: fail, which makes
+// the pipe call return the *processor.ProcessingError; processor.LogAndContinueProcessing
+// drops the record and counts it in DroppedRecords).
+func ProcessingHandler(h processor.ProcessingHandler) Option {
+	return func(o *options) error { o.onProc = h; return nil }
 }
 
 // Config applies Kafka Streams property names: application.id, state.dir and
@@ -155,6 +163,7 @@ func NewTopologyTestDriver(top *topology.Topology, opts ...Option) (*TopologyTes
 		Clock:                  func() int64 { return d.wall },
 		Collector:              (*collector)(d),
 		OnDeserializationError: o.onDeser,
+		OnProcessingError:      o.onProc,
 		GlobalStores:           d.globalStore,
 	}
 	for _, sub := range g.Globals {

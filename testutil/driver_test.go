@@ -1079,3 +1079,37 @@ func TestStateDirectory(t *testing.T) {
 		})
 	}
 }
+
+// The processing handler (KIP-1033): by default a processor's error comes back from the pipe
+// call; with LogAndContinueProcessing the record is dropped and counted, and the next ones
+// are processed.
+func TestProcessingHandlerOption(t *testing.T) {
+	var got []string
+	b := topology.NewBuilder()
+	stringSource(b, "source", "in")
+	topology.AddProcessor(b, "picky", strFns{process: func(_ processor.Context[string, string], r processor.Record[string, string]) error {
+		if r.Value() == "bad" {
+			return errors.New("refusing bad")
+		}
+		got = append(got, r.Value())
+		return nil
+	}}.supplier(), "source")
+	top := build(t, b)
+
+	d := newDriver(t, top)
+	err := testutil.CreateInputTopic(d, "in", serde.String, serde.String).PipeInput("k", "bad")
+	var pe *processor.ProcessingError
+	if !errors.As(err, &pe) || pe.Node != "picky" {
+		t.Fatalf("pipe of a failing record: %v, want a ProcessingError of picky", err)
+	}
+
+	got = nil
+	d = newDriver(t, top, testutil.ProcessingHandler(processor.LogAndContinueProcessing))
+	in := testutil.CreateInputTopic(d, "in", serde.String, serde.String)
+	ok(t, in.PipeInput("k", "bad"))
+	ok(t, in.PipeInput("k", "good"))
+	diff(t, "processed", []string{"good"}, got)
+	if d.DroppedRecords() != 1 {
+		t.Errorf("DroppedRecords() = %d, want 1", d.DroppedRecords())
+	}
+}
