@@ -27,8 +27,8 @@ type TopicPartition struct {
 	Partition int32
 }
 
-// Checkpoint maps changelog partitions to the offset up to which their stores hold the
-// changelog (the next offset to restore from).
+// Checkpoint maps changelog partitions to the offset of the last changelog record their
+// stores hold, as Kafka's OffsetCheckpoint does: restoration resumes at that offset + 1.
 type Checkpoint map[TopicPartition]int64
 
 // checkpointVersion is the only version of Kafka's OffsetCheckpoint format.

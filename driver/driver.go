@@ -25,8 +25,7 @@ import (
 type State int
 
 // The states. A driver goes CREATED → REBALANCING ⇄ RUNNING → PENDING_SHUTDOWN →
-// NOT_RUNNING, or to ERROR when a worker fails (Close then takes it to NOT_RUNNING... no:
-// ERROR is final, as in Kafka).
+// NOT_RUNNING; a fatal error takes it to ERROR, which is final (Close leaves it there).
 const (
 	Created State = iota
 	Rebalancing
@@ -55,8 +54,8 @@ func (s State) String() string {
 	return fmt.Sprintf("State(%d)", int(s))
 }
 
-// ErrNotRunning is returned by Start on a driver that is not in state CREATED, and by
-// interactive queries before the driver has started or after it stopped.
+// ErrNotRunning is returned by Start on a driver that is not in state CREATED (or that was
+// closed while starting), and by QueryMetadataForKey before the driver knows its topics.
 var ErrNotRunning = errors.New("driver is not running")
 
 // Driver runs a topology on a Kafka cluster (Kafka Streams' KafkaStreams): any number of
@@ -88,6 +87,7 @@ type Driver struct {
 	closed    bool
 	done      chan struct{}
 	wg        sync.WaitGroup
+	runCtx    context.Context // the workers' context, cancelled by stop
 	cancel    context.CancelFunc
 	stopOnce  sync.Once
 
@@ -147,7 +147,10 @@ func (d *Driver) DroppedRecords() int64 { return d.dropped.Load() }
 // SkippedProductions returns the number of output records dropped by the production handler.
 func (d *Driver) SkippedProductions() int64 {
 	var n int64
-	for _, w := range d.workers {
+	d.mu.RLock()
+	workers := d.workers
+	d.mu.RUnlock()
+	for _, w := range workers {
 		n += w.skippedProduce.Load()
 	}
 	return n
@@ -174,6 +177,7 @@ func New(t *topology.Topology, opts ...Option) (*Driver, error) {
 		topicSub: map[string]int{}, subs: map[int]*engine.Subtopology{}, subTasks: map[int]int{},
 		tasks: map[processor.TaskID]*runTask{}, done: make(chan struct{}),
 	}
+	d.runCtx, d.cancel = context.WithCancel(context.Background())
 	if cfg.applicationServer != "" {
 		d.host, _ = ParseHostInfo(cfg.applicationServer)
 	}
@@ -218,7 +222,10 @@ func (d *Driver) setState(s State) {
 
 // updateRunning recomputes RUNNING versus REBALANCING from the workers.
 func (d *Driver) updateRunning() {
-	for _, w := range d.workers {
+	d.mu.RLock()
+	workers := d.workers
+	d.mu.RUnlock()
+	for _, w := range workers {
 		if !w.ready.Load() {
 			d.setState(Rebalancing)
 			return
@@ -240,11 +247,7 @@ func (d *Driver) fail(err error) {
 }
 
 func (d *Driver) stop() {
-	d.stopOnce.Do(func() {
-		if d.cancel != nil {
-			d.cancel()
-		}
-	})
+	d.stopOnce.Do(d.cancel)
 }
 
 // Err returns the error that stopped the driver, if any.
@@ -279,22 +282,30 @@ func (d *Driver) Start(ctx context.Context) error {
 	if err := d.prepareTopics(ctx); err != nil {
 		return d.startFailed(err)
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
 	perWorker := d.cfg.cacheMaxBytes / int64(d.cfg.concurrency)
+	var workers []*worker
 	for i := range d.cfg.concurrency {
-		w, err := newWorker(d, i, runCtx, perWorker)
+		w, err := newWorker(d, i, d.runCtx, perWorker)
 		if err != nil {
-			cancel()
-			for _, w := range d.workers {
+			for _, w := range workers {
 				w.client.Close()
 			}
 			return d.startFailed(err)
 		}
-		d.workers = append(d.workers, w)
+		workers = append(workers, w)
 	}
+	d.mu.Lock()
+	if d.closed || d.runCtx.Err() != nil {
+		d.mu.Unlock()
+		for _, w := range workers {
+			w.client.Close()
+		}
+		return d.startFailed(fmt.Errorf("driver: closed while starting: %w", ErrNotRunning))
+	}
+	d.workers = workers
+	d.mu.Unlock()
 	d.setState(Rebalancing)
-	for _, w := range d.workers {
+	for _, w := range workers {
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
@@ -386,7 +397,9 @@ func (d *Driver) prepareTopics(ctx context.Context) error {
 			continue
 		}
 		sub := d.topicSub[t]
+		d.mu.Lock()
 		d.subTasks[sub] = max(d.subTasks[sub], len(td.Partitions))
+		d.mu.Unlock()
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("driver: %w", err)

@@ -2,6 +2,7 @@ package driver
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -77,7 +78,15 @@ func (w *worker) deserializationHandler() processor.DeserializationHandler {
 		} else {
 			rec.Partition = int32(w.rr.Add(1) % uint32(n))
 		}
-		w.client.Produce(context.Background(), rec, w.changelogPromise)
+		w.client.Produce(context.Background(), rec, w.deadLetterPromise)
 		return h(err)
+	}
+}
+
+// deadLetterPromise makes a failure to produce to the dead-letter topic fatal: the record
+// would otherwise be lost.
+func (w *worker) deadLetterPromise(r *kgo.Record, err error) {
+	if err != nil {
+		w.setProduceErr(fmt.Errorf("producing to the dead-letter topic %s-%d: %w", r.Topic, r.Partition, err))
 	}
 }

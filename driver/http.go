@@ -195,6 +195,10 @@ func (rt *kvRoute[K, V]) scan(w http.ResponseWriter, r *http.Request, from, to *
 	} else if !errors.Is(err, ErrStoreNotAvailable) {
 		writeError(w, http.StatusInternalServerError, err)
 		return
+	} else if d.State() != Running {
+		// Rebalancing or restoring: an answer without this instance's part would be partial.
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
 	}
 	if r.Header.Get(ForwardedHeader) == "" && r.URL.Query().Get("local") != "true" {
 		for _, md := range d.AllMetadata() {

@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/store"
 	"github.com/tributary-go/tributary/store/kv"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -41,8 +43,7 @@ type worker struct {
 	tasks   map[processor.TaskID]*runTask
 	byTP    map[engine.TopicPartition]*runTask
 	raws    []engine.RawRecord
-	pending AssignmentInfo // the last assignment, from the assignor
-	stopped bool           // set by shutdown: no task is created afterwards
+	stopped bool // set by shutdown: no task is created afterwards
 
 	lastCommit time.Time
 	partCounts sync.Map // topic -> int, partition counts for sinks
@@ -54,6 +55,18 @@ type worker struct {
 	prodErr          error
 	changelogOffsets map[changelog.TopicPartition]int64
 	skippedProduce   atomic.Int64
+}
+
+// errTaskMigrated says that the worker's group generation is gone, so its tasks may belong
+// to another member already (Kafka's TaskMigratedException): they are dropped without
+// commit and the client rejoins.
+var errTaskMigrated = errors.New("tasks migrated to another member")
+
+// migrated reports whether an offset-commit error means the member is no longer in the
+// generation that assigned its tasks.
+func migrated(err error) bool {
+	return errors.Is(err, kerr.IllegalGeneration) || errors.Is(err, kerr.UnknownMemberID) ||
+		errors.Is(err, kerr.RebalanceInProgress) || errors.Is(err, kerr.FencedInstanceID)
 }
 
 // runTask is a task as the worker runs it.
@@ -71,6 +84,9 @@ type runTask struct {
 	// dropped and processed are the parts of the task's counts already added to the
 	// driver's.
 	dropped, processed int64
+	// suspended is set from a revocation until the task is assigned back (or closed): it is
+	// committed and must not process, punctuate or write.
+	suspended bool
 }
 
 // syncMetrics adds what the task dropped and processed since the last call to the driver's
@@ -109,9 +125,6 @@ func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worke
 		subs = append(subs, assignorSubtopology{ID: s.ID, Topics: s.SourceTopics})
 	}
 	w.asg = newAssignor(subs, d.host, d.cfg.applicationID+"-"+strconv.Itoa(os.Getpid()), func(info AssignmentInfo) {
-		w.pmu.Lock()
-		w.pending = info
-		w.pmu.Unlock()
 		d.setHostTasks(info.HostTasks)
 	})
 	topics := make([]string, 0, len(d.topicSub))
@@ -165,6 +178,10 @@ func (w *worker) run() {
 		if fatal == nil && w.commitDue() {
 			fatal = w.commit()
 		}
+		if errors.Is(fatal, errTaskMigrated) {
+			w.dropTasks(fatal)
+			fatal = nil
+		}
 		w.mu.Unlock()
 		w.client.AllowRebalance()
 	}
@@ -174,12 +191,17 @@ func (w *worker) run() {
 	w.shutdown(fatal == nil && w.d.Err() == nil)
 }
 
-// fetchErrors logs fetch errors; none is fatal except an error that names no partition
-// (the client is unusable).
+// fetchErrors logs fetch errors. The client retries what can be retried; an error it
+// reports without a topic (the client cannot fetch at all, e.g. after it was fenced or
+// closed) stops the worker.
 func (w *worker) fetchErrors(f kgo.Fetches) error {
 	var fatal error
 	f.EachError(func(topic string, p int32, err error) {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return
+		}
+		if topic == "" && fatal == nil && !errors.Is(err, kgo.ErrClientClosed) {
+			fatal = fmt.Errorf("worker %d: fetching: %w", w.id, err)
 			return
 		}
 		w.d.cfg.logger.Warn("tributary: fetch error", "topic", topic, "partition", p, "error", err)
@@ -209,13 +231,17 @@ func (w *worker) process(f kgo.Fetches) error {
 				}
 			}
 			if w.d.cfg.timestamps != nil {
-				ts, terr := w.d.cfg.timestamps(r, t.partTime[tp])
+				pt, seen := t.partTime[tp]
+				if !seen {
+					pt = -1
+				}
+				ts, terr := w.d.cfg.timestamps(r, pt)
 				if terr != nil {
 					ts = -1
 					w.d.cfg.logger.Warn("tributary: timestamp extractor failed", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "error", terr)
 				}
 				raw.Timestamp = ts
-				t.partTime[tp] = max(t.partTime[tp], ts)
+				t.partTime[tp] = max(pt, ts)
 			}
 			raws = append(raws, raw)
 		}
@@ -235,6 +261,9 @@ func (w *worker) process(f kgo.Fetches) error {
 		return err
 	}
 	for _, t := range w.tasks {
+		if t.suspended {
+			continue
+		}
 		for {
 			ok, perr := t.task.Process()
 			if perr != nil {
@@ -264,6 +293,9 @@ func (w *worker) annotate(t *runTask, err error) error {
 
 func (w *worker) punctuate() error {
 	for _, t := range w.tasks {
+		if t.suspended {
+			continue
+		}
 		if _, err := t.task.MaybePunctuateSystemTime(); err != nil {
 			return w.annotate(t, err)
 		}
@@ -276,7 +308,7 @@ func (w *worker) commitDue() bool {
 		return true
 	}
 	for _, t := range w.tasks {
-		if t.task.CommitRequested() {
+		if !t.suspended && t.task.CommitRequested() {
 			return true
 		}
 	}
@@ -288,7 +320,7 @@ func (w *worker) commitDue() bool {
 // consumer offsets, then write the checkpoint files. The caller holds w.mu.
 func (w *worker) commit() error {
 	w.lastCommit = time.Now()
-	tasks := w.taskList()
+	tasks := w.activeTasks()
 	if err := parallel(len(tasks), func(i int) error {
 		if err := tasks[i].task.Commit(); err != nil {
 			return w.annotate(tasks[i], err)
@@ -306,7 +338,7 @@ func (w *worker) commit() error {
 		return err
 	}
 	offsets := map[string]map[int32]kgo.EpochOffset{}
-	for _, t := range w.tasks {
+	for _, t := range tasks {
 		if !t.dirty {
 			continue
 		}
@@ -327,6 +359,9 @@ func (w *worker) commit() error {
 			cerr = commitResponseErr(resp)
 		})
 		if cerr != nil {
+			if migrated(cerr) {
+				return fmt.Errorf("worker %d: committing offsets: %w (%w)", w.id, errTaskMigrated, cerr)
+			}
 			return fmt.Errorf("worker %d: committing offsets: %w", w.id, cerr)
 		}
 	}
@@ -334,6 +369,17 @@ func (w *worker) commit() error {
 		t.dirty = false
 	}
 	return parallel(len(tasks), func(i int) error { return w.checkpoint(tasks[i]) })
+}
+
+// activeTasks returns the worker's tasks that are not suspended; the caller holds w.mu.
+func (w *worker) activeTasks() []*runTask {
+	out := make([]*runTask, 0, len(w.tasks))
+	for _, t := range w.tasks {
+		if !t.suspended {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // taskList returns the worker's tasks in a slice; the caller holds w.mu.
@@ -515,13 +561,22 @@ func (w *worker) onRevoked(_ context.Context, _ *kgo.Client, _ map[string][]int3
 	defer w.mu.Unlock()
 	w.ready.Store(false)
 	w.d.updateRunning()
-	if w.ctx.Err() != nil && len(w.tasks) == 0 {
+	if len(w.tasks) == 0 || w.d.Err() != nil {
 		return
 	}
-	if err := w.commit(); err != nil {
+	err := w.commit()
+	switch {
+	case errors.Is(err, errTaskMigrated):
+		w.dropTasks(err)
+		return
+	case err != nil:
 		w.d.fail(err)
+		return
 	}
-	w.byTP = map[engine.TopicPartition]*runTask{}
+	for _, t := range w.tasks {
+		t.suspended = true
+	}
+	clear(w.byTP)
 }
 
 // onLost drops every task without committing (the session was lost: another member may own
@@ -531,20 +586,50 @@ func (w *worker) onLost(_ context.Context, _ *kgo.Client, _ map[string][]int32) 
 	defer w.mu.Unlock()
 	w.ready.Store(false)
 	w.d.updateRunning()
-	for id, t := range w.tasks {
-		w.closeTask(t, false)
-		delete(w.tasks, id)
+	w.dropTasks(errors.New("group session lost"))
+}
+
+// dropTasks closes every task without committing, when the worker no longer owns them
+// (Kafka's TaskMigratedException: close dirty and rejoin). It first waits, for a while, for
+// the records in flight, so that no late acknowledgement moves the changelog offsets of a
+// task this worker may own again later. The caller holds w.mu.
+func (w *worker) dropTasks(why error) {
+	if len(w.tasks) == 0 {
+		return
 	}
-	w.byTP = map[engine.TopicPartition]*runTask{}
+	w.log("tributary: dropping tasks without commit", "tasks", len(w.tasks), "why", why.Error())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	_ = w.client.Flush(ctx)
+	cancel()
+	tasks := w.taskList()
+	_ = parallel(len(tasks), func(i int) error {
+		w.releaseTask(tasks[i], false)
+		return nil
+	})
+	clear(w.tasks)
+	clear(w.byTP)
+	// A fatal produce error of the dropped tasks is theirs: the new owner redoes the work.
+	w.pmu.Lock()
+	w.prodErr = nil
+	w.pmu.Unlock()
 }
 
 // onAssigned creates the newly assigned tasks (restoring their stores), resumes the
 // suspended ones assigned back and closes the others.
-func (w *worker) onAssigned(ctx context.Context, _ *kgo.Client, assigned map[string][]int32) {
+func (w *worker) onAssigned(clientCtx context.Context, _ *kgo.Client, assigned map[string][]int32) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.stopped || w.ctx.Err() != nil {
 		return // shutting down: the group is being left
+	}
+	// Restoration stops when the worker is asked to stop, not only when its client closes.
+	ctx, cancel := context.WithCancel(clientCtx)
+	defer cancel()
+	defer context.AfterFunc(w.ctx, cancel)()
+	fail := func(err error) {
+		if w.ctx.Err() == nil {
+			w.d.fail(err)
+		}
 	}
 	want := map[processor.TaskID][]engine.TopicPartition{}
 	for topic, parts := range assigned {
@@ -589,7 +674,7 @@ func (w *worker) onAssigned(ctx context.Context, _ *kgo.Client, assigned map[str
 				w.closeTask(t, false)
 			}
 		}
-		w.d.fail(err)
+		fail(err)
 		return
 	}
 	for _, t := range created {
@@ -597,6 +682,7 @@ func (w *worker) onAssigned(ctx context.Context, _ *kgo.Client, assigned map[str
 	}
 	for id, tps := range want {
 		t := w.tasks[id]
+		t.suspended = false
 		t.inputs = tps
 		for _, tp := range tps {
 			w.byTP[tp] = t
@@ -612,12 +698,12 @@ func (w *worker) onAssigned(ctx context.Context, _ *kgo.Client, assigned map[str
 			w.closeTask(t, false)
 			delete(w.tasks, t.id)
 			if rerr := os.RemoveAll(t.dir); rerr != nil {
-				w.d.fail(fmt.Errorf("task %s: wiping state directory: %w", t.id, rerr))
+				fail(fmt.Errorf("task %s: wiping state directory: %w", t.id, rerr))
 				return
 			}
 			nt, nerr := w.newTask(ctx, t.id)
 			if nerr != nil {
-				w.d.fail(nerr)
+				fail(nerr)
 				return
 			}
 			nt.inputs = t.inputs
@@ -630,7 +716,7 @@ func (w *worker) onAssigned(ctx context.Context, _ *kgo.Client, assigned map[str
 		err = w.restore(ctx, created)
 	}
 	if err != nil {
-		w.d.fail(err)
+		fail(err)
 		return
 	}
 	owned := make([]processor.TaskID, 0, len(w.tasks))
@@ -665,7 +751,7 @@ func (w *worker) newTask(ctx context.Context, id processor.TaskID) (rt *runTask,
 	// Only persistent logged stores have checkpoints: without one their files cannot be
 	// trusted, so the task's directory is wiped and they are restored in full. (A persistent
 	// store without logging is its own truth and is never wiped.)
-	persistent := false
+	persistent, unloggedPersistent := false, false
 	for _, name := range sub.Stores {
 		b := d.graph.Stores[name].Builder
 		logged := true
@@ -675,20 +761,27 @@ func (w *worker) newTask(ctx context.Context, id processor.TaskID) (rt *runTask,
 		if b.Persistent() && logged {
 			persistent = true
 		}
+		if b.Persistent() && !logged {
+			unloggedPersistent = true
+		}
 	}
 	var cp changelog.Checkpoint
+	clearLogged := false // empty the logged persistent stores before restoring them in full
 	if persistent {
 		t.cpPath = filepath.Join(t.dir, changelog.CheckpointFile)
+		_, statErr := os.Stat(t.cpPath)
 		var err error
 		cp, err = changelog.ReadCheckpoint(t.cpPath)
-		if err != nil || len(cp) == 0 {
+		if err != nil || statErr != nil {
 			if err != nil {
-				d.cfg.logger.Warn("tributary: corrupt checkpoint, wiping the task's state for a full restore", "task", id.String(), "error", err)
-			}
-			if rerr := os.RemoveAll(t.dir); rerr != nil {
-				return nil, fmt.Errorf("task %s: wiping state directory: %w", id, rerr)
+				d.cfg.logger.Warn("tributary: corrupt checkpoint, wiping the task's logged state for a full restore", "task", id.String(), "error", err)
 			}
 			cp = nil
+			if unloggedPersistent {
+				clearLogged = true // the unlogged stores' files are their only copy
+			} else if rerr := os.RemoveAll(t.dir); rerr != nil {
+				return nil, fmt.Errorf("task %s: wiping state directory: %w", id, rerr)
+			}
 		}
 	}
 	var et *engine.Task
@@ -709,6 +802,11 @@ func (w *worker) newTask(ctx context.Context, id processor.TaskID) (rt *runTask,
 		}
 		return wb.BuildWith(dir, func(e kv.Engine) (kv.Engine, error) {
 			out := e
+			if logging && clearLogged && b.Persistent() {
+				if err := clearEngine(e); err != nil {
+					return nil, fmt.Errorf("task %s: emptying store %s for a full restore: %w", id, b.Name(), err)
+				}
+			}
 			if logging {
 				tp := changelog.TopicPartition{Topic: changelog.TopicName(d.cfg.applicationID, b.Name()), Partition: id.Partition}
 				t.logged = append(t.logged, loggedStore{name: b.Name(), tp: tp, raw: e, persistent: b.Persistent()})
@@ -741,6 +839,29 @@ func (w *worker) newTask(ctx context.Context, id processor.TaskID) (rt *runTask,
 	}
 	t.task = et
 	return t, nil
+}
+
+// clearEngine deletes every key of e, in batches.
+func clearEngine(e kv.Engine) error {
+	for {
+		c, err := e.Range(nil, nil, false)
+		if err != nil {
+			return err
+		}
+		var batch []kv.Entry
+		for len(batch) < 1000 && c.Next() {
+			batch = append(batch, kv.Entry{Key: bytes.Clone(c.Key()), Delete: true})
+		}
+		if err := c.Close(); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := e.Write(batch); err != nil {
+			return err
+		}
+	}
 }
 
 // restore restores the logged stores of the new tasks from their changelogs: persistent
@@ -827,9 +948,15 @@ func (w *worker) shutdown(clean bool) {
 			clean = false
 		}
 	}
+	if !clean {
+		// Deliver what was already sent (dead-letter records above all) before leaving.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = w.client.Flush(ctx)
+		cancel()
+	}
 	tasks := w.taskList()
 	_ = parallel(len(tasks), func(i int) error {
-		w.releaseTask(tasks[i], clean)
+		w.releaseTask(tasks[i], clean && !tasks[i].suspended)
 		return nil
 	})
 	clear(w.tasks)

@@ -264,8 +264,29 @@ func NewTask(g *Graph, sub *Subtopology, partition int32, cfg Config) (*Task, er
 	return t, nil
 }
 
+// storeOrder returns the sub-topology's stores in the order of the first node using each,
+// nodes in creation order (parents before children): the order Kafka registers stores, so
+// that a commit flushes an upstream store's cache (forwarding downstream) before the stores
+// downstream of it.
+func storeOrder(sub *Subtopology) []string {
+	out := make([]string, 0, len(sub.Stores))
+	for _, n := range sub.Nodes {
+		for _, name := range n.Stores {
+			if slices.Contains(sub.Stores, name) && !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		}
+	}
+	for _, name := range sub.Stores {
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 func (t *Task) openStores() error {
-	for _, name := range t.sub.Stores {
+	for _, name := range storeOrder(t.sub) {
 		b := t.graph.Stores[name].Builder
 		if b.Persistent() && t.dir == "" {
 			t.dir = filepath.Join(t.cfg.StateDir, t.cfg.ApplicationID, t.id.String())
