@@ -131,7 +131,8 @@ func BenchmarkCountByKey(b *testing.B) {
 			for range b.N {
 				app := fmt.Sprintf("bench-%d", benchApp.Add(1))
 				d, err := driver.New(top, driver.ApplicationID(app), driver.BootstrapServers(c.Addrs()...),
-					driver.StateDir(b.TempDir()), driver.CommitInterval(time.Second), driver.Logger(benchLogger()), driver.ClientOptions(benchKgoOpts()...))
+					driver.StateDir(b.TempDir()), driver.CommitInterval(time.Second), driver.Logger(benchLogger()), driver.ClientOptions(benchKgoOpts()...),
+					driver.Concurrency(benchConcurrency()))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -207,4 +208,12 @@ func benchKgoOpts() []kgo.Opt {
 		return []kgo.Opt{kgo.WithLogger(kgo.BasicLogger(os.Stderr, kgo.LogLevelDebug, func() string { return time.Now().Format("05.000 ") }))}
 	}
 	return opts
+}
+
+// benchConcurrency is the number of workers: BENCH_WORKERS, default 2 (the machine's cores).
+func benchConcurrency() int {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_WORKERS")); err == nil && n > 0 {
+		return n
+	}
+	return 2
 }

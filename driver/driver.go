@@ -306,6 +306,9 @@ func (d *Driver) Start(ctx context.Context) error {
 	d.mu.Unlock()
 	d.setState(Rebalancing)
 	for _, w := range workers {
+		w.join()
+	}
+	for _, w := range workers {
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()

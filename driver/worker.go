@@ -43,7 +43,8 @@ type worker struct {
 	tasks   map[processor.TaskID]*runTask
 	byTP    map[engine.TopicPartition]*runTask
 	raws    []engine.RawRecord
-	stopped bool // set by shutdown: no task is created afterwards
+	stopped bool     // set by shutdown: no task is created afterwards
+	topics  []string // the source topics, subscribed by join
 
 	lastCommit time.Time
 	partCounts sync.Map // topic -> int, partition counts for sinks
@@ -135,7 +136,6 @@ func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worke
 	opts := append(slices.Clone(d.cfg.kgoOpts),
 		kgo.SeedBrokers(d.cfg.bootstrap...),
 		kgo.ConsumerGroup(d.cfg.applicationID),
-		kgo.ConsumeTopics(topics...),
 		kgo.Balancers(w.asg),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
@@ -152,8 +152,15 @@ func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worke
 		return nil, fmt.Errorf("driver: worker %d: client: %w", id, err)
 	}
 	w.client = cl
+	w.topics = topics
 	return w, nil
 }
+
+// join subscribes the worker's client to the source topics, which starts its group
+// membership. The driver creates every worker's client first and then joins them together,
+// so that an instance's workers usually join the same generation (brokers' initial
+// rebalance delay is meant for this; kfake has none).
+func (w *worker) join() { w.client.AddConsumeTopics(w.topics...) }
 
 // run is the worker's loop: poll, process, punctuate, commit; then shut down.
 func (w *worker) run() {
