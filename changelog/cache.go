@@ -270,6 +270,9 @@ func (e *CachedEngine) SetFlushListener(fn func(FlushedEntry) error, sendOldValu
 // Name returns the inner engine's name.
 func (e *CachedEngine) Name() string { return e.inner.Name() }
 
+// Unwrap returns the engine under the cache (kv.Wrapper).
+func (e *CachedEngine) Unwrap() kv.Engine { return e.inner }
+
 // Persistent reports whether the inner engine is persistent.
 func (e *CachedEngine) Persistent() bool { return e.inner.Persistent() }
 

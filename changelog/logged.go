@@ -89,6 +89,9 @@ func NewLoggedEngine(inner kv.Engine, topic string, partition int32, sender Send
 // Inner returns the engine under the logging layer (the one to restore into).
 func (l *LoggedEngine) Inner() kv.Engine { return l.inner }
 
+// Unwrap returns the engine under the logging layer (kv.Wrapper).
+func (l *LoggedEngine) Unwrap() kv.Engine { return l.inner }
+
 // Topic returns the changelog topic.
 func (l *LoggedEngine) Topic() string { return l.topic }
 

@@ -419,6 +419,9 @@ func (d *Driver) prepareTopics(ctx context.Context) error {
 				}
 				maps.Copy(cfgs, l.LogConfig())
 			}
+			if c, ok := b.(store.ChangelogConfigured); ok {
+				cfgs = c.ChangelogTopicConfig()
+			}
 			wants[changelog.TopicName(d.cfg.applicationID, name)] = want{d.subTasks[s.ID], cfgs, name}
 		}
 	}

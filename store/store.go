@@ -69,3 +69,11 @@ type Logged interface {
 	// for Processor-API stores, as in Kafka Streams; the DSL turns it on).
 	CachingEnabled() bool
 }
+
+// ChangelogConfigured is implemented by builders whose changelog topic needs other configs
+// than a key-value store's (cleanup.policy=compact): window and session stores return
+// compact,delete with their retention + 1 day (changelog.WindowedTopicConfig) plus the
+// LogConfig overrides. The runtime creates the changelog topic with exactly these configs.
+type ChangelogConfigured interface {
+	ChangelogTopicConfig() map[string]string
+}

@@ -99,6 +99,17 @@ func (c *Composite[K, V]) merge(op string, reverse bool, open func(s *Store[K, V
 	return &typedCursor[K, V]{inner: m, s: s0, op: op}, nil
 }
 
+// Merge returns a cursor over the items of cursors, each sorted by key (descending if
+// reverse), merged into one sorted sequence; of equal keys the first cursor's item is kept.
+// Closing it closes them all; one failing fails it. It takes ownership of the cursors.
+func Merge(cursors []Bytes, reverse bool) Bytes {
+	m := &mergeCursor{reverse: reverse}
+	for _, c := range cursors {
+		m.in = append(m.in, mergeInput{c: c})
+	}
+	return m
+}
+
 // mergeCursor merges sorted byte cursors.
 type mergeCursor struct {
 	cursor.State

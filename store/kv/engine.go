@@ -84,6 +84,30 @@ type EvictionNotifier interface {
 	SetEvictionListener(fn func(key, value []byte))
 }
 
+// Wrapper is implemented by engines layered over another engine (the changelog and cache
+// layers): Unwrap returns the engine underneath, so that a typed store can reach the
+// capabilities of the engine at the bottom (a segmented window engine's stream time, say).
+type Wrapper interface {
+	Unwrap() Engine
+}
+
+// Find returns the first engine of type T in the chain that starts at e and follows
+// [Wrapper.Unwrap].
+func Find[T any](e Engine) (T, bool) {
+	for e != nil {
+		if t, ok := e.(T); ok {
+			return t, true
+		}
+		w, ok := e.(Wrapper)
+		if !ok {
+			break
+		}
+		e = w.Unwrap()
+	}
+	var zero T
+	return zero, false
+}
+
 // PrefixEnd returns the smallest key greater than every key that starts with prefix, or nil
 // when there is none (the prefix is empty or all 0xff), meaning the range is open above.
 func PrefixEnd(prefix []byte) []byte {
