@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/tributary-go/tributary/cursor"
 	"github.com/tributary-go/tributary/store"
 	"github.com/tributary-go/tributary/store/kv"
 )
@@ -413,12 +414,78 @@ func (s *Store) merge(op string, reverse bool, open func(kv.Engine) (kv.Bytes, e
 			}
 			return nil, err
 		}
-		cs = append(cs, c)
+		cs = append(cs, &segCursor{in: c, s: s, id: id})
 	}
 	if len(cs) == 1 {
 		return cs[0], nil
 	}
 	return kv.Merge(cs, reverse), nil
+}
+
+// segCursor is the cursor of one segment in a range. When a write drops the segment while
+// the cursor is open, the segment's engine closes and invalidates the cursor with
+// store.ErrStoreClosed; segCursor turns that into the end of the segment's items, so that
+// the range goes on with the live segments (Kafka's SegmentIterator skips segments that
+// closed while it iterated). If the whole store was closed, the error stands.
+type segCursor struct {
+	cursor.State
+	in    kv.Bytes
+	s     *Store
+	id    int64
+	ended bool // the segment was dropped under the cursor
+}
+
+func (c *segCursor) Next() bool {
+	if !c.Usable() || c.ended {
+		return false
+	}
+	if c.in.Next() {
+		return true
+	}
+	if err := c.in.Err(); err != nil {
+		if c.droppedUnder(err) {
+			c.ended = true
+			return false
+		}
+		c.Fail(err)
+	}
+	return false
+}
+
+// droppedUnder reports whether err is the invalidation of a segment that was dropped.
+func (c *segCursor) droppedUnder(err error) bool {
+	return errors.Is(err, store.ErrStoreClosed) && c.s.wasDropped(c.id)
+}
+
+func (c *segCursor) Key() []byte {
+	if c.ended || c.IsClosed() {
+		return nil
+	}
+	return c.in.Key()
+}
+
+func (c *segCursor) Value() []byte {
+	if c.ended || c.IsClosed() {
+		return nil
+	}
+	return c.in.Value()
+}
+
+func (c *segCursor) Close() error {
+	if c.MarkClosed() {
+		if err := c.in.Close(); err != nil && !c.ended && !c.droppedUnder(err) {
+			c.Fail(err)
+		}
+	}
+	return c.Err()
+}
+
+// wasDropped reports whether segment id was dropped while the store stays open.
+func (s *Store) wasDropped(id int64) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, live := s.segs[id]
+	return !s.closed && !live
 }
 
 // ApproximateNumEntries sums the segments' estimates.

@@ -138,3 +138,64 @@ func TestRetention(t *testing.T) {
 	}
 	_ = math.MinInt64
 }
+
+// Kafka's AbstractRocksDBWindowStoreTest.shouldOnlyIterateOpenSegments: a write that drops a
+// segment under an open range ends that segment's part of the range quietly; the live
+// segments' items still come. Closing the store itself still invalidates the range.
+func TestRangeOverDroppedSegment(t *testing.T) {
+	s, err := segments.Open("w", tailTime{}, segments.MemoryFactory(), segments.Options{Retention: 100, Interval: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, ts := range []int64{0, 50, 100} {
+		if err := s.Put(key("a", ts), []byte{byte(ts)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, closeFirst := range []bool{false, true} {
+		c, err := s.Range(nil, nil, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if closeFirst {
+			// Closing, unread, a range whose segment was dropped is not an error either.
+			if err := s.Put(key("b", 200), nil); err != nil { // observed 200: segment 1 dropped
+				t.Fatal(err)
+			}
+			if err := c.Close(); err != nil {
+				t.Errorf("Close of a range over a dropped segment: %v", err)
+			}
+			continue
+		}
+		if err := s.Put(key("a", 150), []byte{150}); err != nil { // observed 150: segment 0 dropped
+			t.Fatal(err)
+		}
+		var got []byte
+		for c.Next() {
+			got = append(got, c.Value()...)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatalf("range over a dropped segment: %v", err)
+		}
+		// a@50 and a@100 (segments 1 and 2); a@0 went with segment 0. a@150 is in segment 3,
+		// which the range did not include when it opened.
+		if len(got) != 2 || got[0] != 50 || got[1] != 100 {
+			t.Errorf("range after a drop read %v, want [50 100]", got)
+		}
+	}
+	c, err := s.Range(nil, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Next() {
+		t.Fatal("empty range")
+	}
+	s.Close()
+	if c.Next() {
+		t.Error("Next after the store closed")
+	}
+	if err := c.Close(); !errors.Is(err, store.ErrStoreClosed) {
+		t.Errorf("Close after the store closed: %v, want ErrStoreClosed", err)
+	}
+}
