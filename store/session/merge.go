@@ -78,9 +78,9 @@ type Result[K, AGG any] struct {
 // both ([11 s, 21 s]) and merges all into [10 s, 20 s] (the kstreams-clj documentation's
 // example; see the package example).
 //
-// The sessions are read before anything is written, so that no cursor is open while a put
-// advances stream time. Merge is not atomic against other writers of the same key: a task
-// has one writer. Errors are *store.Error values with Op "merge".
+// The sessions are read before anything is written. Merge is not atomic against other
+// writers of the same key: a task has one writer. Errors are *store.Error values with Op
+// "merge".
 func Merge[K, V, AGG any](s *Store[K, AGG], a Aggregator[K, V, AGG], key K, value V, ts, streamTime int64) (Result[K, AGG], error) {
 	const op = "merge"
 	var res Result[K, AGG]

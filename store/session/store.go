@@ -43,9 +43,9 @@ var ErrNotSegmented = errors.New("engine is not a segmented session engine")
 // hides them, although its segment may not have been dropped yet.
 //
 // Cursors follow package cursor's contract; closing the store invalidates them. A put that
-// advances stream time may drop an expired segment and so invalidate a cursor reading it,
-// as Kafka closes the iterators of a dropped segment: read what a cursor returns before
-// writing, as [Merge] does.
+// advances stream time may drop an expired segment under an open cursor: the cursor then
+// ends that segment's items quietly and goes on with the live ones, as Kafka's
+// SegmentIterator skips closed segments.
 //
 // A Store is safe for concurrent use. Every error it returns is a *store.Error naming the
 // store and the operation ("put", "find-sessions", ...).

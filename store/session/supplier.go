@@ -2,6 +2,7 @@ package session
 
 import (
 	"github.com/tributary-go/tributary/internal/segments"
+	"github.com/tributary-go/tributary/store"
 )
 
 // Supplier opens the segmented engines of one session store name (Kafka Streams'
@@ -23,12 +24,12 @@ type Supplier interface {
 // InMemorySupplier supplies in-memory session stores: segments of sorted in-memory engines
 // (Kafka's Stores.inMemorySessionStore). Unlike Kafka's InMemorySessionStore, which expires
 // sessions one by one, it keeps them in segments like the RocksDB store, so that both drop and
-// count expired writes the same way; reads hide expired sessions at once in both. It returns
-// an error for invalid options.
+// count expired writes the same way; reads hide expired sessions at once in both. Invalid
+// options give a *store.Error with Op "options".
 func InMemorySupplier(name string, opts Options) (Supplier, error) {
 	o, err := opts.Resolve()
 	if err != nil {
-		return nil, err
+		return nil, &store.Error{Store: name, Op: "options", Err: err}
 	}
 	return &memSupplier{name: name, opts: o}, nil
 }
@@ -47,11 +48,12 @@ func (s *memSupplier) Open(string) (*segments.Store, error) {
 
 // OpenSegments opens a segmented engine over composite session keys with the segments of
 // factory: the building block of suppliers (rocksdb.SessionSupplier gives it a factory of
-// RocksDB segments). opts are resolved first.
+// RocksDB segments). opts are resolved first. Errors are *store.Error values naming the
+// store.
 func OpenSegments(name string, opts Options, factory segments.Factory) (*segments.Store, error) {
 	o, err := opts.Resolve()
 	if err != nil {
-		return nil, err
+		return nil, &store.Error{Store: name, Op: "options", Err: err}
 	}
 	return segments.Open(name, KeySchema{}, factory, segments.Options{
 		Retention: o.Retention.Milliseconds(),
