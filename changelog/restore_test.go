@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -116,10 +117,14 @@ func changelogRecords(rng *rand.Rand, n, keys int) []kv.Entry {
 	return out
 }
 
-// truth is the last value per key, deletes applied.
+// truth is the last value per key, deletes applied: the records applied in order. Records
+// without a key (a nil Key) are skipped, as Restore skips them.
 func truth(recs []kv.Entry) map[string]string {
 	m := map[string]string{}
 	for _, e := range recs {
+		if e.Key == nil {
+			continue
+		}
 		if e.Delete {
 			delete(m, string(e.Key))
 		} else {
@@ -172,28 +177,96 @@ func TestRestoreFromTheStart(t *testing.T) {
 	br.produce(t, ctopic, 1, 500, recs)
 	br.produce(t, ctopic, 0, 500, changelogRecords(rng, 100, 10)) // another task's partition
 
-	ll := newListenerLog()
-	r := br.restorer(t, changelog.BatchSize(128), changelog.Listener(ll))
-	mem := kv.NewMemory("store")
-	tp := changelog.TopicPartition{Topic: ctopic, Partition: 1}
-	got, err := r.Restore(context.Background(), []changelog.RestoreTarget{{Store: "store", TopicPartition: tp, Engine: mem}})
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name     string
+		buffer   int64
+		maxBatch int64
+	}{
+		// The default: one window, written in batches of 128 keys, told as one batch of
+		// the 3000 records.
+		{"dedup", changelog.DefaultRestoreBufferBytes, 3000},
+		// Windows of about 60 records.
+		{"small-windows", 16 << 10, 3000},
+		// No deduplication: batches of 128 records, in log order.
+		{"direct", 0, 128},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ll := newListenerLog()
+			rec := &recordingEngine{Engine: kv.NewMemory("store")}
+			r := br.restorer(t, changelog.BatchSize(128), changelog.Listener(ll), changelog.RestoreBufferBytes(tc.buffer))
+			tp := changelog.TopicPartition{Topic: ctopic, Partition: 1}
+			got, err := r.Restore(context.Background(), []changelog.RestoreTarget{{Store: "store", TopicPartition: tp, Engine: rec}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(map[changelog.TopicPartition]int64{tp: 3000}, got); diff != "" {
+				t.Errorf("next offsets (-want +got):\n%s", diff)
+			}
+			// Empty values come back present and empty, tombstones as deletes.
+			if diff := cmp.Diff(truth(recs), contents(t, rec)); diff != "" {
+				t.Errorf("restored store (-truth +got):\n%s", diff)
+			}
+			checkListener(t, ll, "store", 0, 3000, 3000, tc.maxBatch)
+			rec.checkBatches(t, 128, tc.buffer > 0)
+			if n := rec.entries(); tc.buffer > 0 && n >= 3000 || tc.buffer == 0 && n != 3000 {
+				t.Errorf("%d entries written for 3000 records", n)
+			}
+		})
 	}
-	if diff := cmp.Diff(map[changelog.TopicPartition]int64{tp: 3000}, got); diff != "" {
-		t.Errorf("next offsets (-want +got):\n%s", diff)
+}
+
+// recordingEngine records the keys of the batches written to it.
+type recordingEngine struct {
+	kv.Engine
+	mu      sync.Mutex
+	batches [][]string
+}
+
+func (r *recordingEngine) Write(batch []kv.Entry) error {
+	keys := make([]string, len(batch))
+	for i, e := range batch {
+		keys[i] = string(e.Key)
 	}
-	if diff := cmp.Diff(truth(recs), contents(t, mem)); diff != "" {
-		t.Errorf("restored store (-truth +got):\n%s", diff)
+	r.mu.Lock()
+	r.batches = append(r.batches, keys)
+	r.mu.Unlock()
+	return r.Engine.Write(batch)
+}
+
+// entries returns the number of entries written.
+func (r *recordingEngine) entries() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, b := range r.batches {
+		n += len(b)
 	}
-	// Empty values come back present and empty, tombstones as deletes.
-	checkListener(t, ll, "store", 0, 3000, 3000, 128)
+	return n
+}
+
+// checkBatches checks that no batch was empty or bigger than size and, if sorted, that each
+// batch's keys increase (a window writes each key once, in order).
+func (r *recordingEngine) checkBatches(t *testing.T, size int, sorted bool) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, b := range r.batches {
+		if len(b) == 0 || len(b) > size {
+			t.Errorf("batch %d has %d entries, want 1..%d", i, len(b), size)
+		}
+		for j := 1; sorted && j < len(b); j++ {
+			if b[j-1] >= b[j] {
+				t.Errorf("batch %d: key %q after %q: want increasing keys", i, b[j], b[j-1])
+				break
+			}
+		}
+	}
 }
 
 // checkListener checks what Kafka's StateRestoreListener would be told: start with the
-// start and end offsets, batches whose counts add up to the total and whose end offsets
-// increase up to the last record, and the end with the total.
-func checkListener(t *testing.T, ll *listenerLog, store string, start, end, total int64, batchSize int64) {
+// start and end offsets, batches of 1..maxBatch records whose counts add up to the total
+// and whose end offsets increase up to the last record, and the end with the total.
+func checkListener(t *testing.T, ll *listenerLog, store string, start, end, total int64, maxBatch int64) {
 	t.Helper()
 	ll.mu.Lock()
 	defer ll.mu.Unlock()
@@ -201,10 +274,10 @@ func checkListener(t *testing.T, ll *listenerLog, store string, start, end, tota
 		t.Errorf("OnRestoreStart(%s) offsets = %v, want [%d %d]", store, got, start, end)
 	}
 	var sum int64
-	prev := int64(-1)
+	prev := start - 1
 	for _, bt := range ll.batches[store] {
-		if bt[0] <= prev || bt[0] >= end || bt[1] <= 0 || bt[1] > batchSize {
-			t.Errorf("OnBatchRestored(%s) = %v after %d, want increasing offsets below %d and 1..%d records", store, bt, prev, end, batchSize)
+		if bt[0] <= prev || bt[0] >= end || bt[1] <= 0 || bt[1] > maxBatch || bt[1] > bt[0]-prev {
+			t.Errorf("OnBatchRestored(%s) = %v after %d, want increasing offsets below %d and 1..%d records, no more than the offsets since the last batch", store, bt, prev, end, maxBatch)
 		}
 		prev = bt[0]
 		sum += bt[1]
@@ -309,9 +382,33 @@ func TestRestoreSeveralStores(t *testing.T) {
 	if diff := cmp.Diff(truth(rb), contents(t, bs)); diff != "" {
 		t.Errorf("store b (-truth +got):\n%s", diff)
 	}
-	checkListener(t, ll, "a", 0, 1234, 1234, 300)
-	checkListener(t, ll, "b", 0, 4321, 4321, 300)
+	checkListener(t, ll, "a", 0, 1234, 1234, 1234)
+	checkListener(t, ll, "b", 0, 4321, 4321, 4321)
 	checkListener(t, ll, "c", 0, 0, 0, 1)
+
+	// The stores share the budget: with a small one, the largest window is written when
+	// they hold half of it, whichever store filled it.
+	ll = newListenerLog()
+	a, bs = kv.NewMemory("a"), kv.NewMemory("b")
+	got, err = br.restorer(t, changelog.Listener(ll), changelog.BatchSize(7), changelog.RestoreBufferBytes(20<<10)).Restore(context.Background(),
+		[]changelog.RestoreTarget{{Store: "a", TopicPartition: tpa, Engine: a}, {Store: "b", TopicPartition: tpb, Engine: bs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[changelog.TopicPartition]int64{tpa: 1234, tpb: 4321}, got); diff != "" {
+		t.Errorf("small budget: (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(truth(ra), contents(t, a)); diff != "" {
+		t.Errorf("small budget: store a (-truth +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(truth(rb), contents(t, bs)); diff != "" {
+		t.Errorf("small budget: store b (-truth +got):\n%s", diff)
+	}
+	checkListener(t, ll, "a", 0, 1234, 1234, 1234)
+	checkListener(t, ll, "b", 0, 4321, 4321, 4321)
+	if n := len(ll.batches["a"]) + len(ll.batches["b"]); n < 10 {
+		t.Errorf("%d windows written with a small budget, want more", n)
+	}
 }
 
 // TestRestoreCompactedChangelog: after compaction the partition has offset gaps (superseded
@@ -343,22 +440,28 @@ func TestRestoreCompactedChangelog(t *testing.T) {
 	if len(raw) >= len(recs) {
 		t.Fatalf("compaction left %d of %d records: no gaps to test", len(raw), len(recs))
 	}
-	ll := newListenerLog()
-	mem := kv.NewMemory("store")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	got, err := br.restorer(t, changelog.Listener(ll), changelog.BatchSize(64)).Restore(ctx,
-		[]changelog.RestoreTarget{{Store: "store", TopicPartition: tp, Engine: mem}})
-	if err != nil {
-		t.Fatal(err)
+	for _, buffer := range []int64{changelog.DefaultRestoreBufferBytes, 4 << 10, 0} {
+		ll := newListenerLog()
+		mem := kv.NewMemory("store")
+		got, err := br.restorer(t, changelog.Listener(ll), changelog.BatchSize(64), changelog.RestoreBufferBytes(buffer)).Restore(ctx,
+			[]changelog.RestoreTarget{{Store: "store", TopicPartition: tp, Engine: mem}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[tp] != 5000 {
+			t.Errorf("buffer %d: next offset = %d, want 5000", buffer, got[tp])
+		}
+		if diff := cmp.Diff(truth(recs), contents(t, mem)); diff != "" {
+			t.Errorf("buffer %d: restored store (-truth +got):\n%s", buffer, diff)
+		}
+		maxBatch := int64(len(raw))
+		if buffer == 0 {
+			maxBatch = 64
+		}
+		checkListener(t, ll, "store", so.Offset, 5000, int64(len(raw)), maxBatch)
 	}
-	if got[tp] != 5000 {
-		t.Errorf("next offset = %d, want 5000", got[tp])
-	}
-	if diff := cmp.Diff(truth(recs), contents(t, mem)); diff != "" {
-		t.Errorf("restored store (-truth +got):\n%s", diff)
-	}
-	checkListener(t, ll, "store", so.Offset, 5000, int64(len(raw)), 64)
 
 	// From a checkpoint in a gap: the next surviving record comes first.
 	var gap int64 = -1
@@ -378,7 +481,7 @@ func TestRestoreCompactedChangelog(t *testing.T) {
 		}
 	}
 	mem2 := kv.NewMemory("store")
-	got, err = br.restorer(t).Restore(ctx, []changelog.RestoreTarget{{Store: "store", TopicPartition: tp, Engine: mem2, From: gap}})
+	got, err := br.restorer(t, changelog.RestoreBufferBytes(2<<10)).Restore(ctx, []changelog.RestoreTarget{{Store: "store", TopicPartition: tp, Engine: mem2, From: gap}})
 	if err != nil || got[tp] != 5000 {
 		t.Fatalf("restore from %d = %v, %v", gap, got, err)
 	}
@@ -540,7 +643,8 @@ func (f *failingEngine) Write(batch []kv.Entry) error {
 func TestRestoreErrors(t *testing.T) {
 	br := newBroker(t)
 	br.topic(t, ctopic, 1)
-	br.produce(t, ctopic, 0, 100, changelogRecords(rand.New(rand.NewPCG(1, 1)), 1000, 100))
+	recs := changelogRecords(rand.New(rand.NewPCG(1, 1)), 1000, 100)
+	br.produce(t, ctopic, 0, 100, recs)
 	tp := changelog.TopicPartition{Topic: ctopic, Partition: 0}
 	ctx := context.Background()
 
@@ -561,12 +665,43 @@ func TestRestoreErrors(t *testing.T) {
 	t.Run("EngineWrite", func(t *testing.T) {
 		boom := errors.New("disk full")
 		mem := kv.NewMemory("store")
-		got, err := br.restorer(t, changelog.BatchSize(100)).Restore(ctx,
+		got, err := br.restorer(t, changelog.BatchSize(100), changelog.RestoreBufferBytes(0)).Restore(ctx,
 			[]changelog.RestoreTarget{{Store: "store", TopicPartition: tp, Engine: &failingEngine{Engine: mem, n: 3, err: boom}}})
 		checkErr(t, err, "store", ctopic, 0, boom)
 		// Two batches were written: the offsets say how far the engine got.
 		if got[tp] != 200 {
 			t.Errorf("offsets after the failure = %v, want 200", got)
+		}
+	})
+	t.Run("EngineWriteDedup", func(t *testing.T) {
+		// Windows of about 30 records, in batches of up to 4 keys: the failing write is in
+		// the middle of a window, and the offsets are those of the windows written whole.
+		for n := 1; n <= 12; n++ {
+			boom := errors.New("disk full")
+			mem := kv.NewMemory("store")
+			ll := newListenerLog()
+			got, err := br.restorer(t, changelog.BatchSize(4), changelog.RestoreBufferBytes(8<<10), changelog.Listener(ll)).Restore(ctx,
+				[]changelog.RestoreTarget{{Store: "store", TopicPartition: tp, Engine: &failingEngine{Engine: mem, n: n, err: boom}}})
+			checkErr(t, err, "store", ctopic, 0, boom)
+			want := int64(0)
+			if bs := ll.batches["store"]; len(bs) > 0 {
+				want = bs[len(bs)-1][0] + 1
+			}
+			if got[tp] != want || want >= 1000 {
+				t.Errorf("write %d failing: offsets after the failure = %v, want %d, after the last window told to the listener", n, got, want)
+			}
+			if _, ended := ll.ends["store"]; ended {
+				t.Errorf("write %d failing: OnRestoreEnd called", n)
+			}
+			// Restoring on from there, over what was written of the failed window, gives
+			// the whole log's state.
+			if _, err := br.restorer(t, changelog.RestoreBufferBytes(8<<10)).Restore(ctx,
+				[]changelog.RestoreTarget{{Store: "store", TopicPartition: tp, Engine: mem, From: got[tp]}}); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(truth(recs), contents(t, mem)); diff != "" {
+				t.Errorf("write %d failing: restored on (-truth +got):\n%s", n, diff)
+			}
 		}
 	})
 	t.Run("FromBeyondEnd", func(t *testing.T) {
@@ -601,12 +736,34 @@ func TestRestoreErrors(t *testing.T) {
 		defer cancel()
 		mem := kv.NewMemory("store")
 		eng := &cancelingEngine{Engine: mem, cancel: cancel}
-		got, err := br.restorer(t, changelog.BatchSize(100)).Restore(cctx, []changelog.RestoreTarget{{Store: "store", TopicPartition: tp, Engine: eng}})
+		got, err := br.restorer(t, changelog.BatchSize(100), changelog.RestoreBufferBytes(0)).Restore(cctx, []changelog.RestoreTarget{{Store: "store", TopicPartition: tp, Engine: eng}})
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("error = %v, want context.Canceled", err)
 		}
 		if got[tp] < 100 || got[tp] >= 1000 {
 			t.Errorf("offsets after cancel = %v, want the batches written", got)
+		}
+
+		// With deduplication, the window being written when ctx is done counts if it was
+		// written whole (one batch here).
+		cctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		mem = kv.NewMemory("store")
+		eng = &cancelingEngine{Engine: mem, cancel: cancel}
+		ll := newListenerLog()
+		got, err = br.restorer(t, changelog.BatchSize(100), changelog.RestoreBufferBytes(8<<10), changelog.Listener(ll)).Restore(cctx,
+			[]changelog.RestoreTarget{{Store: "store", TopicPartition: tp, Engine: eng}})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("error = %v, want context.Canceled", err)
+		}
+		if bs := ll.batches["store"]; len(bs) != 1 || got[tp] != bs[0][0]+1 || got[tp] >= 1000 {
+			t.Errorf("offsets after cancel = %v, batches told %v: want the first window's", got, bs)
+		}
+		if _, err := br.restorer(t).Restore(ctx, []changelog.RestoreTarget{{Store: "store", TopicPartition: tp, Engine: mem, From: got[tp]}}); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(truth(recs), contents(t, mem)); diff != "" {
+			t.Errorf("restored on after cancel (-truth +got):\n%s", diff)
 		}
 		// The client is usable again: the partition was removed from consumption.
 		r := br.restorer(t)
@@ -657,5 +814,207 @@ func TestRestoreReuseClient(t *testing.T) {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs lack %q:\n%s", want, logs.String())
 		}
+	}
+}
+
+// TestRestoreDedupEdgeCases restores a changelog of the cases that deduplication must get
+// right, with windows of every size from one record to the whole log, and without: puts
+// after deletes and deletes after puts of a key, in a window and across windows; deletes of
+// keys never written; empty values; records without a key; the empty key; keys that the
+// 8-byte sort prefixes do not tell apart (one a prefix of another, zero bytes, a long
+// shared part); and keys that shrink the window's common prefix as they come.
+func TestRestoreDedupEdgeCases(t *testing.T) {
+	put := func(k, v string) kv.Entry { return kv.Entry{Key: []byte(k), Value: []byte(v)} }
+	del := func(k string) kv.Entry { return kv.Entry{Key: []byte(k), Delete: true} }
+	keyless := kv.Entry{Value: []byte("no key")}
+	recs := []kv.Entry{
+		put("user:0001", "a"), del("user:0001"), put("user:0001", "b"), // put after a delete
+		put("user:0002", "a"), put("user:0002", "b"), del("user:0002"), // delete after puts
+		del("user:0003"),                                                  // never written
+		put("user:0004", ""), put("user:0005", "x"), put("user:0005", ""), // empty values
+		keyless,
+		put("user:0006", "a"), keyless, put("user:0006", "b"),
+		put("user:00000000000000a", "long-a"), put("user:00000000000000b", "long-b"),
+		put("user:00000000000000", "long-prefix"), put("user:00000000000000\x00", "zero"),
+		put("user:00000000000000a", "long-a2"),
+		put("user:", "short"), put("user:\x00", "short-zero"), put("user:\x00\x00", "short-zero-zero"),
+		put("user:\xff\xff\xff\xff\xff\xff\xff\xff\xff", "ff"),
+		put("", "empty key"), // the common prefix shrinks to nothing
+		put("user:0001", "c"), del("user:0004"), put("user:0002", "back"),
+		put("a", "1"), put("a\x00", "2"), put("a\x00\x00\x00\x00\x00\x00\x00\x00", "3"), put("a", "4"),
+		del(""), put("", "empty key again"),
+		put("user:0006", "c"), del("user:0006"),
+		keyless,
+	}
+	// Then the same again, shuffled, so that every key's writes are spread over windows.
+	rng := rand.New(rand.NewPCG(21, 22))
+	more := slices.Clone(recs)
+	rng.Shuffle(len(more), func(i, j int) { more[i], more[j] = more[j], more[i] })
+	recs = append(recs, more...)
+	keyed := int64(0)
+	for _, e := range recs {
+		if e.Key != nil {
+			keyed++
+		}
+	}
+
+	br := newBroker(t)
+	br.topic(t, ctopic, 1)
+	br.produce(t, ctopic, 0, 7, recs)
+	tp := changelog.TopicPartition{Topic: ctopic, Partition: 0}
+	end := int64(len(recs))
+	want := truth(recs)
+	if _, ok := want[""]; !ok {
+		t.Fatal("the test wants the empty key in the final state")
+	}
+	for _, buffer := range []int64{1, 2 * (1 + 96), 300, 1000, 3000, changelog.DefaultRestoreBufferBytes, 0} {
+		for _, batch := range []int{1, 3, 1000} {
+			ll := newListenerLog()
+			rec := &recordingEngine{Engine: kv.NewMemory("store")}
+			got, err := br.restorer(t, changelog.RestoreBufferBytes(buffer), changelog.BatchSize(batch), changelog.Listener(ll)).Restore(
+				context.Background(), []changelog.RestoreTarget{{Store: "store", TopicPartition: tp, Engine: rec}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[tp] != end {
+				t.Errorf("buffer %d, batch %d: next offset %d, want %d", buffer, batch, got[tp], end)
+			}
+			if diff := cmp.Diff(want, contents(t, rec)); diff != "" {
+				t.Errorf("buffer %d, batch %d: restored store (-truth +got):\n%s", buffer, batch, diff)
+			}
+			maxBatch := keyed
+			if buffer == 0 {
+				maxBatch = int64(batch)
+			}
+			checkListener(t, ll, "store", 0, end, keyed, maxBatch)
+			rec.checkBatches(t, batch, buffer > 0)
+			if buffer == 1 && len(ll.batches["store"]) != int(keyed) {
+				// Windows of one record: a batch per record with a key, at its offset.
+				t.Errorf("buffer 1: %d batches told, want one per record with a key (%d)", len(ll.batches["store"]), keyed)
+			}
+		}
+	}
+}
+
+// TestRestoreDedupModel restores random changelogs shaped to take the deduplication's
+// every way (few hot keys, which turn the hash table on, then distinct keys, which turn it
+// off; keys of many lengths and shared prefixes), with window sizes from tiny to the whole
+// log, two stores sharing the budget, also from a middle offset over the state at that
+// offset, and checks the stores against applying the records in order.
+func TestRestoreDedupModel(t *testing.T) {
+	type shape struct {
+		name string
+		gen  func(rng *rand.Rand) []kv.Entry
+	}
+	// key returns key i: of varied lengths and prefixes, with zero and 0xff bytes, and
+	// always the same bytes.
+	key := func(i int) []byte {
+		prefixes := []string{"", "k", "user:", "user:00000000", "user:00000000:session:"}
+		r := rand.New(rand.NewPCG(uint64(i), 7))
+		k := []byte(prefixes[r.IntN(len(prefixes))])
+		for range r.IntN(14) {
+			k = append(k, "\x00ab\xff"[r.IntN(4)])
+		}
+		return fmt.Appendf(k, "%d", i)
+	}
+	value := func(rng *rand.Rand, i int) kv.Entry {
+		switch rng.IntN(10) {
+		case 0:
+			return kv.Entry{Delete: true}
+		case 1:
+			return kv.Entry{Value: []byte{}}
+		}
+		return kv.Entry{Value: fmt.Appendf(nil, "v%d", i)}
+	}
+	over := func(n int, pick func(rng *rand.Rand, i int) int) func(rng *rand.Rand) []kv.Entry {
+		return func(rng *rand.Rand) []kv.Entry {
+			out := make([]kv.Entry, n)
+			for i := range out {
+				e := value(rng, i)
+				e.Key = key(pick(rng, i))
+				out[i] = e
+			}
+			return out
+		}
+	}
+	shapes := []shape{
+		// 12,000 records over 40 keys: windows of thousands of records with few distinct
+		// keys turn the hash table on.
+		{"hot", over(12000, func(rng *rand.Rand, _ int) int { return rng.IntN(40) })},
+		// Distinct keys, then hot ones, then distinct again: the way of deduplicating
+		// changes back and forth.
+		{"mixed", over(20000, func(rng *rand.Rand, i int) int {
+			if i < 6000 || i >= 16000 {
+				return 1000 + i
+			}
+			return rng.IntN(30)
+		})},
+		// Anything between.
+		{"random", func(rng *rand.Rand) []kv.Entry {
+			keys := 1 + rng.IntN(3000)
+			return over(3000+rng.IntN(4000), func(rng *rand.Rand, _ int) int { return rng.IntN(keys) })(rng)
+		}},
+	}
+	br := newBroker(t)
+	br.topic(t, ctopic, 2)
+	rng := rand.New(rand.NewPCG(31, 32))
+	logs := make([][]kv.Entry, 2)
+	for p := range logs {
+		for _, sh := range shapes {
+			logs[p] = append(logs[p], sh.gen(rng)...)
+		}
+		br.produce(t, ctopic, int32(p), 500, logs[p])
+	}
+	tps := []changelog.TopicPartition{{Topic: ctopic, Partition: 0}, {Topic: ctopic, Partition: 1}}
+	ctx := context.Background()
+	for _, buffer := range []int64{500, 20 << 10, 1 << 20, 3 << 20, 64 << 20} {
+		ll := newListenerLog()
+		stores := []*recordingEngine{{Engine: kv.NewMemory("s0")}, {Engine: kv.NewMemory("s1")}}
+		targets := []changelog.RestoreTarget{
+			{Store: "s0", TopicPartition: tps[0], Engine: stores[0]},
+			{Store: "s1", TopicPartition: tps[1], Engine: stores[1]},
+		}
+		batch := 1 + rng.IntN(2000)
+		// Small fetches, so that the writer writes while Restore polls.
+		small := []kgo.Opt{kgo.FetchMaxBytes(64 << 10), kgo.FetchMaxPartitionBytes(32 << 10)}
+		got, err := br.restorerWith(t, small, changelog.RestoreBufferBytes(buffer), changelog.BatchSize(batch), changelog.Listener(ll)).Restore(ctx, targets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p, s := range stores {
+			end := int64(len(logs[p]))
+			if got[tps[p]] != end {
+				t.Errorf("buffer %d: store %d: next offset %d, want %d", buffer, p, got[tps[p]], end)
+			}
+			if diff := cmp.Diff(truth(logs[p]), contents(t, s)); diff != "" {
+				t.Errorf("buffer %d: store %d (-truth +got):\n%s", buffer, p, diff)
+			}
+			checkListener(t, ll, fmt.Sprintf("s%d", p), 0, end, end, end)
+			s.checkBatches(t, batch, true)
+		}
+
+		// From a middle offset, over the state there.
+		p := rng.IntN(2)
+		mid := rng.IntN(len(logs[p]))
+		mem := kv.NewMemory("mid")
+		for k, v := range truth(logs[p][:mid]) {
+			if err := mem.Put([]byte(k), []byte(v)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ll = newListenerLog()
+		got, err = br.restorer(t, changelog.RestoreBufferBytes(buffer), changelog.Listener(ll)).Restore(ctx,
+			[]changelog.RestoreTarget{{Store: "mid", TopicPartition: tps[p], Engine: mem, From: int64(mid)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := int64(len(logs[p]))
+		if got[tps[p]] != end {
+			t.Errorf("buffer %d: from %d: next offset %d, want %d", buffer, mid, got[tps[p]], end)
+		}
+		if diff := cmp.Diff(truth(logs[p]), contents(t, mem)); diff != "" {
+			t.Errorf("buffer %d: from %d (-truth +got):\n%s", buffer, mid, diff)
+		}
+		checkListener(t, ll, "mid", int64(mid), end, end-int64(mid), end)
 	}
 }
