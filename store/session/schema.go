@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math"
 )
@@ -63,27 +62,60 @@ func FromBinary(b []byte) (key []byte, start, end int64, ok bool) {
 	return b[:n:n], start, end, true
 }
 
-// lowerBound returns the smallest composite key of key with a session end of at least
-// earliestEnd: for earliestEnd <= 0 the bare key bytes (below every composite key of key,
-// including negative timestamps, whose big-endian form sorts after the positive ones), else
-// key | earliestEnd | 0 (Kafka's SessionKeySchema.lowerRangeFixedSize).
-func lowerBound(key []byte, earliestEnd int64) []byte {
-	if earliestEnd <= 0 {
-		return bytes.Clone(key)
-	}
-	return AppendBinary(make([]byte, 0, len(key)+SuffixSize), key, 0, earliestEnd)
+// Scan bounds. Record keys have no length prefix, so the composite keys of a key and of the
+// keys that extend it interleave; a scan covers a superset of the sessions it wants and
+// filters them by decoded key and times (Kafka's hasNextCondition). The bounds below are
+// tight where Kafka's are not: they use maxEnd, a bound on the session ends a store holds
+// (sessions start at 0 or later, so every composite key's suffix is at most
+// maxEnd | maxEnd in bytes).
+
+// maxSuffix returns the largest suffix a session matching latestStart can have when no
+// session ends after maxEnd: maxEnd | min(latestStart, maxEnd), clamped at 0.
+func maxSuffix(maxEnd, latestStart int64) []byte {
+	maxEnd = max(maxEnd, 0)
+	return AppendBinary(make([]byte, 0, SuffixSize), nil, min(max(latestStart, 0), maxEnd), maxEnd)
 }
 
-// upperBound returns a composite key at least as large as every composite key of key:
-// key | 0xff × 16. (Kafka's upperRangeFixedSize uses Long.MAX_VALUE for the end, which
-// leaves out negative ends; this bound keeps them, and the filter decides.)
-func upperBound(key []byte) []byte {
-	b := make([]byte, 0, len(key)+SuffixSize)
-	b = append(b, key...)
-	for range SuffixSize {
-		b = append(b, 0xff)
+// keyBounds returns the scan bounds for the sessions of exactly key that end at or after
+// earliestEnd: from key | max(earliestEnd, 0) | 0 (Kafka's lowerRangeFixedSize) to
+// key | suffix (suffix from maxSuffix). The scan also meets keys that extend key by bytes
+// that sort between the two suffixes.
+func keyBounds(key []byte, earliestEnd int64, suffix []byte) (lo, hi []byte) {
+	lo = AppendBinary(make([]byte, 0, len(key)+SuffixSize), key, 0, max(earliestEnd, 0))
+	hi = append(append(make([]byte, 0, len(key)+SuffixSize), key...), suffix...)
+	return lo, hi
+}
+
+// rangeUpper returns the upper scan bound for the sessions of every key up to keyTo
+// (Kafka's OrderedBytes.upperRange): the largest of keyTo[:j] | suffix over j = 0 …
+// len(keyTo), since every prefix of keyTo is a key at most keyTo whose composite keys
+// run up to prefix | suffix. (The lower bound of a key range is keyFrom itself.)
+func rangeUpper(keyTo, suffix []byte) []byte {
+	best := 0 // the j of the largest candidate so far
+	for j := 1; j <= len(keyTo); j++ {
+		// Candidates best and j share keyTo[:best]; then best has suffix, j has
+		// keyTo[best:j] | suffix.
+		if tailGreater(keyTo[best:j], suffix) {
+			best = j
+		}
 	}
-	return b
+	return append(append(make([]byte, 0, best+len(suffix)), keyTo[:best]...), suffix...)
+}
+
+// tailGreater reports whether x | suffix sorts after suffix.
+func tailGreater(x, suffix []byte) bool {
+	for i := range suffix {
+		var b byte
+		if i < len(x) {
+			b = x[i]
+		} else {
+			b = suffix[i-len(x)]
+		}
+		if b != suffix[i] {
+			return b > suffix[i]
+		}
+	}
+	return len(x) > 0 // equal over len(suffix): the longer one sorts after
 }
 
 // addSat returns a+b, saturated at the int64 bounds.

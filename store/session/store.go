@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
+	"sync/atomic"
 
 	"github.com/tributary-go/tributary/changelog"
 	"github.com/tributary-go/tributary/cursor"
@@ -14,8 +17,9 @@ import (
 	"github.com/tributary-go/tributary/store/kv"
 )
 
-// ErrInvalidSession is returned by writes of a session whose end is before its start.
-var ErrInvalidSession = errors.New("session end before session start")
+// ErrInvalidSession is returned by writes of a session whose end is before its start or
+// whose start is negative (Kafka's SessionWindow and Window refuse both).
+var ErrInvalidSession = errors.New("invalid session window")
 
 // ErrNotSegmented is returned by [New] for an engine that has no segmented engine under it.
 var ErrNotSegmented = errors.New("engine is not a segmented session engine")
@@ -58,6 +62,10 @@ type Store[K, AGG any] struct {
 	values serde.Serde[AGG]
 	topic  string
 	name   string
+	// bound is at least every session end the engine may hold beyond the segments' observed
+	// stream time: the ends put through the store (a cache may hold them) and, for a store
+	// reopened on disk, the end of its newest segment. See maxEnd.
+	bound atomic.Int64
 }
 
 var _ store.StateStore = (*Store[int, int])(nil)
@@ -87,7 +95,7 @@ func New[K, AGG any](engine kv.Engine, keys serde.Serde[K], values serde.Serde[A
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &Store[K, AGG]{
+	s := &Store[K, AGG]{
 		engine: engine,
 		read:   readEngine(engine, segs),
 		segs:   segs,
@@ -96,7 +104,43 @@ func New[K, AGG any](engine kv.Engine, keys serde.Serde[K], values serde.Serde[A
 		values: values,
 		topic:  o.topic,
 		name:   engine.Name(),
-	}, nil
+	}
+	s.bound.Store(reopenedBound(segs))
+	return s, nil
+}
+
+// reopenedBound returns the last timestamp of the newest segment segs holds (reopened from
+// disk), or math.MinInt64 when it holds none: a bound on the session ends in them, whose
+// stream time the segments do not know until the next write.
+func reopenedBound(segs *segments.Store) int64 {
+	ids := segs.SegmentIDs()
+	if len(ids) == 0 {
+		return math.MinInt64
+	}
+	// SegmentName is "<store>.<id × interval>": the start of the next segment.
+	next, ok := strings.CutPrefix(segs.SegmentName(ids[len(ids)-1]+1), segs.Name()+".")
+	start, err := strconv.ParseInt(next, 10, 64)
+	if !ok || err != nil || start <= 0 {
+		return math.MaxInt64
+	}
+	return start - 1
+}
+
+// maxEnd returns a bound on the session ends the store holds: the segments' observed stream
+// time (which restoration advances) or the bound of puts and reopened segments, whichever
+// is larger.
+func (s *Store[K, AGG]) maxEnd() int64 {
+	return max(s.segs.ObservedStreamTime(), s.bound.Load())
+}
+
+// raise records a session end put through the store.
+func (s *Store[K, AGG]) raise(end int64) {
+	for {
+		b := s.bound.Load()
+		if end <= b || s.bound.CompareAndSwap(b, end) {
+			return
+		}
+	}
 }
 
 // readEngine returns the engine that reads go to: the segmented engine itself when every
@@ -191,7 +235,7 @@ func (s *Store[K, AGG]) keyBytes(op string, k K) ([]byte, error) {
 }
 
 func (s *Store[K, AGG]) composite(op string, w serde.Windowed[K]) ([]byte, error) {
-	if w.End < w.Start {
+	if w.End < w.Start || w.Start < 0 {
 		return nil, s.fail(op, fmt.Errorf("%w: [%d, %d]", ErrInvalidSession, w.Start, w.End))
 	}
 	// serde.SessionWindowed has KeySchema's layout.
@@ -204,8 +248,8 @@ func (s *Store[K, AGG]) composite(op string, w serde.Windowed[K]) ([]byte, error
 
 // Put writes the aggregate of a session (Kafka's SessionStore.put). A session whose segment
 // has expired is dropped and counted ([Store.ExpiredRecords]); a session end greater than
-// the observed stream time advances it, which may drop expired segments. An end before the
-// start is an error wrapping [ErrInvalidSession].
+// the observed stream time advances it, which may drop expired segments. A negative start or
+// an end before the start is an error wrapping [ErrInvalidSession].
 func (s *Store[K, AGG]) Put(session serde.Windowed[K], agg AGG) error {
 	kb, err := s.composite("put", session)
 	if err != nil {
@@ -215,11 +259,12 @@ func (s *Store[K, AGG]) Put(session serde.Windowed[K], agg AGG) error {
 	if err != nil {
 		return s.fail("put", err)
 	}
+	s.raise(session.End) // before the write, so that a reader that sees it sees the bound
 	return s.fail("put", s.engine.Put(kb, vb))
 }
 
 // Remove deletes a session (Kafka's SessionStore.remove). Removing a session that does not
-// exist is not an error.
+// exist is not an error; an invalid window is ([ErrInvalidSession]).
 func (s *Store[K, AGG]) Remove(session serde.Windowed[K]) error {
 	kb, err := s.composite("remove", session)
 	if err != nil {
@@ -231,18 +276,18 @@ func (s *Store[K, AGG]) Remove(session serde.Windowed[K]) error {
 
 // FetchSession returns the aggregate of the session of key with exactly this start and end
 // (Kafka's SessionStore.fetchSession), and whether there is one. An expired session is not
-// found.
+// found, nor is an invalid window.
 func (s *Store[K, AGG]) FetchSession(key K, start, end int64) (agg AGG, found bool, err error) {
 	const op = "fetch-session"
-	kb, err := s.composite(op, serde.Windowed[K]{Key: key, Start: start, End: end})
-	if err != nil {
-		return agg, false, err
-	}
-	if end < s.segs.MinLiveTime() {
+	if end < start || start < 0 || end < s.segs.MinLiveTime() {
 		if !s.engine.IsOpen() {
 			return agg, false, s.fail(op, store.ErrStoreClosed)
 		}
 		return agg, false, nil
+	}
+	kb, err := s.composite(op, serde.Windowed[K]{Key: key, Start: start, End: end})
+	if err != nil {
+		return agg, false, err
 	}
 	vb, ok, err := s.engine.Get(kb)
 	if err != nil || !ok {
@@ -380,16 +425,15 @@ func (q *query) match(composite []byte) bool {
 // rawFind opens a filtered byte cursor for q over the live segments.
 func (s *Store[K, AGG]) rawFind(op string, q query, reverse bool) (kv.Bytes, error) {
 	q.earliestEnd = max(q.earliestEnd, s.segs.MinLiveTime())
+	suffix := maxSuffix(s.maxEnd(), q.latestStart)
 	var lo, hi []byte
-	if q.from != nil {
-		if q.exact {
-			lo = lowerBound(q.from, q.earliestEnd)
-		} else {
-			lo = q.from
-		}
-	}
-	if q.to != nil {
-		hi = upperBound(q.to)
+	switch {
+	case q.exact:
+		lo, hi = keyBounds(q.from, q.earliestEnd, suffix)
+	case q.to != nil:
+		lo, hi = q.from, rangeUpper(q.to, suffix)
+	default:
+		lo = q.from
 	}
 	var c kv.Bytes
 	var err error

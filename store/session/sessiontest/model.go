@@ -115,7 +115,8 @@ func RunModel(t *testing.T, newSupplier NewSupplier, ops int) {
 	s := Open(t, newSupplier, "model", session.Options{Retention: retention * time.Millisecond, SegmentInterval: interval * time.Millisecond}, t.TempDir(), serde.String, serde.Int64)
 	ref := NewModel(retention, interval)
 	rng := rand.New(rand.NewPCG(kvtest.Seed(t, 20261205), 5))
-	keys := []string{"", "\x00", "a", "a\x00", "aa", "ab", "b", "ba", "b\xff"}
+	// Keys that extend others by zero bytes interleave with their composite keys' times.
+	keys := []string{"", "\x00", "a", "a\x00", "a\x00\x00\x00\x00\x00\x00", "a\x00\x00\x00\x00\x00\x00\x01", "aa", "ab", "b", "ba", "b\xff"}
 	key := func() string { return keys[rng.IntN(len(keys))] }
 	bound := func() *string {
 		if rng.IntN(5) == 0 {

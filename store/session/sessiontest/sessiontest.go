@@ -8,6 +8,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -577,15 +578,21 @@ func testClosed(t *testing.T, ns NewSupplier) {
 
 func testErrors(t *testing.T, ns NewSupplier) {
 	s := openKafka(t, ns)
-	for op, err := range map[string]error{
-		"put":           s.Put(w("a", 10, 5), 1),
-		"remove":        s.Remove(w("a", 10, 5)),
-		"fetch-session": func() error { _, _, err := s.FetchSession("a", 10, 5); return err }(),
+	// Kafka's SessionWindow refuses an end before the start, and Window a negative start.
+	for what, err := range map[string]error{
+		"put [10, 5]":    s.Put(w("a", 10, 5), 1),
+		"put [-1, 5]":    s.Put(w("a", -1, 5), 1),
+		"remove [10, 5]": s.Remove(w("a", 10, 5)),
+		"remove [-5, 0]": s.Remove(w("a", -5, 0)),
 	} {
 		var se *store.Error
-		if !errors.Is(err, session.ErrInvalidSession) || !errors.As(err, &se) || se.Op != op || se.Store != "sessions" {
-			t.Errorf("%s of a session ending before it starts: %v, want a *store.Error wrapping ErrInvalidSession", op, err)
+		if !errors.Is(err, session.ErrInvalidSession) || !errors.As(err, &se) || se.Op != what[:strings.IndexByte(what, ' ')] || se.Store != "sessions" {
+			t.Errorf("%s: %v, want a *store.Error wrapping ErrInvalidSession", what, err)
 		}
+	}
+	// Reads of an invalid window find nothing (Kafka's fetchSession does not check).
+	if _, ok, err := s.FetchSession("a", 10, 5); ok || err != nil {
+		t.Errorf("FetchSession(a, 10, 5) = %v, %v; want not found", ok, err)
 	}
 	// A value the serde cannot read fails the cursor with a *store.Error.
 	raw := Open(t, ns, "raw", kafkaOpts, t.TempDir(), serde.String, serde.String)
