@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -27,6 +29,11 @@ const ForwardedHeader = "X-Tributary-Forwarded"
 //	/stores/{store}/keys/{key}        {"key": …, "value": …}; 404 when absent
 //	/stores/{store}/range?from=&to=   [{"key": …, "value": …}, …] (bounds optional, inclusive)
 //	/stores/{store}/all               every entry
+//	/stores/{store}/sessions/{key}?from=&to=   the key's sessions ending at or after from and
+//	                                  starting at or before to (FindSessions), each
+//	                                  {"key", "start", "end", "value"}
+//	/stores/{store}/windows/{key}?from=&to=    the key's windows starting in [from, to]
+//	/stores/{store}/windows?from=&to=          every window starting in [from, to]
 //	/metadata                         AllMetadata
 //
 // A key lookup for a key whose task runs on another instance is forwarded to that instance's
@@ -41,21 +48,93 @@ type QueryHandler struct {
 	stores map[string]storeRoute
 }
 
+// storeRoute is a registered store; each kind implements the routes it serves.
 type storeRoute interface {
+	kind() string
+}
+
+type keyValueRoute interface {
 	get(w http.ResponseWriter, r *http.Request, key string)
 	scan(w http.ResponseWriter, r *http.Request, from, to *string)
+}
+
+type sessionRoute interface {
+	sessions(w http.ResponseWriter, r *http.Request, key string, from, to int64)
+}
+
+type windowRoute interface {
+	windows(w http.ResponseWriter, r *http.Request, key *string, from, to int64)
+}
+
+// asRoute returns the route of the request's store as an R, answering 404 when the store is
+// not served or is of another kind.
+func asRoute[R any](h *QueryHandler, w http.ResponseWriter, r *http.Request, want string) (R, bool) {
+	var zero R
+	rt := h.route(w, r)
+	if rt == nil {
+		return zero, false
+	}
+	typed, ok := rt.(R)
+	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Errorf("store %q is a %s store, not a %s store", r.PathValue("store"), rt.kind(), want))
+		return zero, false
+	}
+	return typed, true
+}
+
+// timeBounds parses the optional from and to query parameters (ms), open when absent.
+func timeBounds(w http.ResponseWriter, r *http.Request) (from, to int64, ok bool) {
+	from, to = math.MinInt64, math.MaxInt64
+	q := r.URL.Query()
+	for _, b := range []struct {
+		name string
+		dst  *int64
+	}{{"from", &from}, {"to", &to}} {
+		if !q.Has(b.name) {
+			continue
+		}
+		v, err := strconv.ParseInt(q.Get(b.name), 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("%s=%q: not a timestamp in ms", b.name, q.Get(b.name)))
+			return 0, 0, false
+		}
+		*b.dst = v
+	}
+	return from, to, true
 }
 
 // NewQueryHandler returns a handler for d's stores; register each store with [Serve].
 func NewQueryHandler(d *Driver) *QueryHandler {
 	h := &QueryHandler{d: d, mux: http.NewServeMux(), client: &http.Client{Timeout: 10 * time.Second}, stores: map[string]storeRoute{}}
 	h.mux.HandleFunc("GET /stores/{store}/keys/{key}", func(w http.ResponseWriter, r *http.Request) {
-		if rt := h.route(w, r); rt != nil {
+		if rt, ok := asRoute[keyValueRoute](h, w, r, "key-value"); ok {
 			rt.get(w, r, r.PathValue("key"))
 		}
 	})
+	h.mux.HandleFunc("GET /stores/{store}/sessions/{key}", func(w http.ResponseWriter, r *http.Request) {
+		if rt, ok := asRoute[sessionRoute](h, w, r, "session"); ok {
+			if from, to, ok := timeBounds(w, r); ok {
+				rt.sessions(w, r, r.PathValue("key"), from, to)
+			}
+		}
+	})
+	h.mux.HandleFunc("GET /stores/{store}/windows/{key}", func(w http.ResponseWriter, r *http.Request) {
+		if rt, ok := asRoute[windowRoute](h, w, r, "window"); ok {
+			if from, to, ok := timeBounds(w, r); ok {
+				key := r.PathValue("key")
+				rt.windows(w, r, &key, from, to)
+			}
+		}
+	})
+	h.mux.HandleFunc("GET /stores/{store}/windows", func(w http.ResponseWriter, r *http.Request) {
+		if rt, ok := asRoute[windowRoute](h, w, r, "window"); ok {
+			if from, to, ok := timeBounds(w, r); ok {
+				rt.windows(w, r, nil, from, to)
+			}
+		}
+	})
 	h.mux.HandleFunc("GET /stores/{store}/range", func(w http.ResponseWriter, r *http.Request) {
-		if rt := h.route(w, r); rt != nil {
+		if rt, ok := asRoute[keyValueRoute](h, w, r, "key-value"); ok {
 			var from, to *string
 			if q := r.URL.Query(); q.Has("from") {
 				f := q.Get("from")
@@ -69,7 +148,7 @@ func NewQueryHandler(d *Driver) *QueryHandler {
 		}
 	})
 	h.mux.HandleFunc("GET /stores/{store}/all", func(w http.ResponseWriter, r *http.Request) {
-		if rt := h.route(w, r); rt != nil {
+		if rt, ok := asRoute[keyValueRoute](h, w, r, "key-value"); ok {
 			rt.scan(w, r, nil, nil)
 		}
 	})
@@ -126,6 +205,81 @@ type kvRoute[K, V any] struct {
 	parse func(string) (K, error)
 }
 
+func (*kvRoute[K, V]) kind() string { return "key-value" }
+
+// ServeSession registers the session store name with h (routes /stores/{name}/sessions/…),
+// as Serve does for key-value stores.
+func ServeSession[K, AGG any](h *QueryHandler, name string, keys serde.Serde[K], parseKey func(string) (K, error)) error {
+	if _, err := h.d.subOfStore(name); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.stores[name] = &sessionStoreRoute[K, AGG]{h: h, name: name, keys: keys, parse: parseKey}
+	h.mu.Unlock()
+	return nil
+}
+
+type sessionStoreRoute[K, AGG any] struct {
+	h     *QueryHandler
+	name  string
+	keys  serde.Serde[K]
+	parse func(string) (K, error)
+}
+
+func (*sessionStoreRoute[K, AGG]) kind() string { return "session" }
+
+// windowedEntry is a window or session and its value, as JSON.
+type windowedEntry[K, V any] struct {
+	Key   K     `json:"key"`
+	Start int64 `json:"start"`
+	End   int64 `json:"end"`
+	Value V     `json:"value"`
+}
+
+func (rt *sessionStoreRoute[K, AGG]) sessions(w http.ResponseWriter, r *http.Request, raw string, from, to int64) {
+	k, err := rt.parse(raw)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Errorf("key %q: %w", raw, err))
+		return
+	}
+	if rt.h.forwardKey(w, r, rt.name, func() (KeyQueryMetadata, error) { return QueryMetadataForKey(rt.h.d, rt.name, k, rt.keys) }) {
+		return
+	}
+	s, err := SessionStore[K, AGG](rt.h.d, rt.name)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	c, err := s.FindSessions(k, from, to)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	out := []windowedEntry[K, AGG]{}
+	for wk, v := range cursor.All(c) {
+		out = append(out, windowedEntry[K, AGG]{wk.Key, wk.Start, wk.End, v})
+	}
+	if err := c.Err(); err != nil {
+		writeError(w, http.StatusInternalServerError, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// forwardKey forwards the request to the instance that hosts the key (per md), unless it
+// was forwarded already or the key lives here; it reports whether it answered.
+func (h *QueryHandler) forwardKey(w http.ResponseWriter, r *http.Request, _ string, md func() (KeyQueryMetadata, error)) bool {
+	if r.Header.Get(ForwardedHeader) != "" {
+		return false
+	}
+	m, err := md()
+	if err != nil || m.ActiveHost == (HostInfo{}) || m.ActiveHost == h.d.host {
+		return false
+	}
+	h.forward(w, r, m.ActiveHost)
+	return true
+}
+
 type entry[K, V any] struct {
 	Key   K `json:"key"`
 	Value V `json:"value"`
@@ -138,12 +292,8 @@ func (rt *kvRoute[K, V]) get(w http.ResponseWriter, r *http.Request, raw string)
 		return
 	}
 	d := rt.h.d
-	if r.Header.Get(ForwardedHeader) == "" {
-		md, err := QueryMetadataForKey(d, rt.name, k, rt.keys)
-		if err == nil && md.ActiveHost != (HostInfo{}) && md.ActiveHost != d.host {
-			rt.h.forward(w, r, md.ActiveHost)
-			return
-		}
+	if rt.h.forwardKey(w, r, rt.name, func() (KeyQueryMetadata, error) { return QueryMetadataForKey(d, rt.name, k, rt.keys) }) {
+		return
 	}
 	s, err := KeyValueStore[K, V](d, rt.name)
 	if err != nil {

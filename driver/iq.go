@@ -10,6 +10,7 @@ import (
 	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/serde"
 	"github.com/tributary-go/tributary/store/kv"
+	"github.com/tributary-go/tributary/store/session"
 )
 
 // ErrUnknownStore is returned by interactive queries for a store the topology does not have.
@@ -29,6 +30,26 @@ var ErrStoreNotAvailable = errors.New("state store not available on this instanc
 // The view is a snapshot of the tasks the instance runs now; after a rebalance, ask again.
 // K and V must be the store's types.
 func KeyValueStore[K, V any](d *Driver, name string) (*kv.Composite[K, V], error) {
+	stores, err := localStores[*kv.Store[K, V]](d, name)
+	if err != nil {
+		return nil, err
+	}
+	return kv.NewComposite(stores)
+}
+
+// SessionStore returns a read-only view of the session store name across this instance's
+// running tasks (QueryableStoreTypes.sessionStore): Fetch, FetchRange, FindSessions,
+// FetchSession and their backward variants, merged across tasks.
+func SessionStore[K, AGG any](d *Driver, name string) (*session.Composite[K, AGG], error) {
+	stores, err := localStores[*session.Store[K, AGG]](d, name)
+	if err != nil {
+		return nil, err
+	}
+	return session.NewComposite(stores)
+}
+
+// localStores returns the instances of store name in the running tasks, in task order, as S.
+func localStores[S any](d *Driver, name string) ([]S, error) {
 	if _, ok := d.graph.Stores[name]; !ok {
 		return nil, fmt.Errorf("driver: %q: %w", name, ErrUnknownStore)
 	}
@@ -39,18 +60,17 @@ func KeyValueStore[K, V any](d *Driver, name string) (*kv.Composite[K, V], error
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i].Less(ids[j]) })
-	var stores []*kv.Store[K, V]
+	var stores []S
 	for _, id := range ids {
 		st, ok := d.tasks[id].task.Store(name)
 		if !ok {
 			continue
 		}
-		typed, ok := st.(*kv.Store[K, V])
+		typed, ok := st.(S)
 		if !ok {
 			d.mu.RUnlock()
-			var k K
-			var v V
-			return nil, fmt.Errorf("driver: store %q is a %T, not a key-value store of %T, %T", name, st, k, v)
+			var want S
+			return nil, fmt.Errorf("driver: store %q is a %T, not a %T", name, st, want)
 		}
 		stores = append(stores, typed)
 	}
@@ -58,7 +78,7 @@ func KeyValueStore[K, V any](d *Driver, name string) (*kv.Composite[K, V], error
 	if len(stores) == 0 {
 		return nil, fmt.Errorf("driver: store %q (state %s): %w", name, state, ErrStoreNotAvailable)
 	}
-	return kv.NewComposite(stores)
+	return stores, nil
 }
 
 // KeyQueryMetadata says where a key of a store lives (Kafka's KeyQueryMetadata): the

@@ -1,9 +1,18 @@
 package processor
 
-import "github.com/tributary-go/tributary/store/kv"
+import (
+	"github.com/tributary-go/tributary/store/kv"
+	"github.com/tributary-go/tributary/store/session"
+)
 
 // KeyValueStore returns the key-value store named name, connected to the processor (Kafka's
 // context.getStateStore(name) cast to KeyValueStore<K, V>).
 func KeyValueStore[K, V any](ctx BaseContext, name string) (*kv.Store[K, V], error) {
 	return Store[*kv.Store[K, V]](ctx, name)
+}
+
+// SessionStore returns the session store named name, connected to the processor (Kafka's
+// context.getStateStore(name) cast to SessionStore<K, AGG>).
+func SessionStore[K, AGG any](ctx BaseContext, name string) (*session.Store[K, AGG], error) {
+	return Store[*session.Store[K, AGG]](ctx, name)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/store"
 	"github.com/tributary-go/tributary/store/kv"
+	"github.com/tributary-go/tributary/store/session"
 	"github.com/tributary-go/tributary/topology"
 )
 
@@ -403,6 +404,25 @@ func KeyValueStore[K, V any](d *TopologyTestDriver, name string) (*kv.Store[K, V
 	s, ok := st.(*kv.Store[K, V])
 	if !ok {
 		return nil, fmt.Errorf("testutil: state store %q is a %T, not a %T: %w", name, st, s, processor.ErrNoSuchStore)
+	}
+	return s, nil
+}
+
+// SessionStore returns the session store named name (Kafka's getSessionStore).
+func SessionStore[K, AGG any](d *TopologyTestDriver, name string) (*session.Store[K, AGG], error) {
+	return typedStore[*session.Store[K, AGG]](d, name)
+}
+
+// typedStore returns the store named name as an S.
+func typedStore[S any](d *TopologyTestDriver, name string) (S, error) {
+	var zero S
+	st, err := d.StateStore(name)
+	if err != nil {
+		return zero, err
+	}
+	s, ok := st.(S)
+	if !ok {
+		return zero, fmt.Errorf("testutil: state store %q is a %T, not a %T: %w", name, st, zero, processor.ErrNoSuchStore)
 	}
 	return s, nil
 }
