@@ -48,8 +48,9 @@ type Options struct {
 	RetainDuplicates bool
 }
 
-// withDefaults returns o with the zero fields set to their defaults.
-func (o Options) withDefaults() Options {
+// WithDefaults returns o with the zero fields set to their defaults (Retention,
+// Segments).
+func (o Options) WithDefaults() Options {
 	if o.Retention == 0 {
 		o.Retention = DefaultRetention
 	}
@@ -62,7 +63,7 @@ func (o Options) withDefaults() Options {
 // Validate checks the options after defaults are applied: a window size of at least 1 ms,
 // a retention no smaller than the window size, at least 2 segments.
 func (o Options) Validate() error {
-	o = o.withDefaults()
+	o = o.WithDefaults()
 	var errs []error
 	if o.WindowSize.Milliseconds() < 1 {
 		errs = append(errs, fmt.Errorf("window size %v must be at least 1ms (it is mandatory)", o.WindowSize))
@@ -84,14 +85,14 @@ func (o Options) Validate() error {
 // SegmentInterval returns the time span of one segment: max(Retention / (Segments − 1),
 // 60 s), with the defaults applied, truncated to milliseconds.
 func (o Options) SegmentInterval() time.Duration {
-	o = o.withDefaults()
+	o = o.WithDefaults()
 	segs := max(o.Segments, 2)
 	iv := (o.Retention / time.Duration(segs-1)).Truncate(time.Millisecond)
 	return max(iv, MinSegmentInterval)
 }
 
 // RetentionMs returns the retention in milliseconds, with the default applied.
-func (o Options) RetentionMs() int64 { return o.withDefaults().Retention.Milliseconds() }
+func (o Options) RetentionMs() int64 { return o.WithDefaults().Retention.Milliseconds() }
 
 // SegmentIntervalMs returns the segment interval in milliseconds.
 func (o Options) SegmentIntervalMs() int64 { return o.SegmentInterval().Milliseconds() }

@@ -80,7 +80,7 @@ func New[K, V any](engine kv.Engine, keys serde.Serde[K], values serde.Serde[V],
 	for _, so := range sopts {
 		so(&o)
 	}
-	s := &Store[K, V]{engine: engine, opts: opts.withDefaults()}
+	s := &Store[K, V]{engine: engine, opts: opts.WithDefaults()}
 	s.codec = newCodec(engine.Name(), o.topic, keys, values, opts.WindowSizeMs())
 	s.seg, _ = kv.Find[*segments.Store](engine)
 	s.direct = directSegments(engine)

@@ -30,7 +30,7 @@ func InMemorySupplier(name string, opts Options) (Supplier, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, &store.Error{Store: name, Op: "supplier", Err: err}
 	}
-	return memSupplier{name: name, opts: opts.withDefaults()}, nil
+	return memSupplier{name: name, opts: opts.WithDefaults()}, nil
 }
 
 type memSupplier struct {
