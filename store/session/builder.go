@@ -89,6 +89,9 @@ func (b *Builder[K, AGG]) ChangelogTopicConfig() map[string]string {
 // Supplier returns the supplier of the stores' engines.
 func (b *Builder[K, AGG]) Supplier() Supplier { return b.supplier }
 
+// Options returns the stores' options, defaults filled in.
+func (b *Builder[K, AGG]) Options() Options { return b.supplier.Options() }
+
 // Name returns the store name.
 func (b *Builder[K, AGG]) Name() string { return b.supplier.Name() }
 
