@@ -266,6 +266,103 @@ func (rt *sessionStoreRoute[K, AGG]) sessions(w http.ResponseWriter, r *http.Req
 	writeJSON(w, http.StatusOK, out)
 }
 
+// ServeWindow registers the window store name with h (routes /stores/{name}/windows/{key}
+// and /stores/{name}/windows), as Serve does for key-value stores.
+func ServeWindow[K, V any](h *QueryHandler, name string, keys serde.Serde[K], parseKey func(string) (K, error)) error {
+	if _, err := h.d.subOfStore(name); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.stores[name] = &windowStoreRoute[K, V]{h: h, name: name, keys: keys, parse: parseKey}
+	h.mu.Unlock()
+	return nil
+}
+
+type windowStoreRoute[K, V any] struct {
+	h     *QueryHandler
+	name  string
+	keys  serde.Serde[K]
+	parse func(string) (K, error)
+}
+
+func (*windowStoreRoute[K, V]) kind() string { return "window" }
+
+// windows answers a key's windows starting in [from, to] (forwarded to the key's instance),
+// or, without a key, every window starting in [from, to] on every instance, sorted by key
+// then window start.
+func (rt *windowStoreRoute[K, V]) windows(w http.ResponseWriter, r *http.Request, raw *string, from, to int64) {
+	d := rt.h.d
+	out := []windowedEntry[K, V]{}
+	if raw != nil {
+		k, err := rt.parse(*raw)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Errorf("key %q: %w", *raw, err))
+			return
+		}
+		if rt.h.forwardKey(w, r, rt.name, func() (KeyQueryMetadata, error) { return QueryMetadataForKey(d, rt.name, k, rt.keys) }) {
+			return
+		}
+		s, err := WindowStore[K, V](d, rt.name)
+		if err != nil {
+			writeError(w, http.StatusServiceUnavailable, err)
+			return
+		}
+		c, err := s.FetchKeyRange(&k, &k, from, to)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		for wk, v := range cursor.All(c) {
+			out = append(out, windowedEntry[K, V]{wk.Key, wk.Start, wk.End, v})
+		}
+		if err := c.Err(); err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+		return
+	}
+	if s, err := WindowStore[K, V](d, rt.name); err == nil {
+		c, err := s.FetchAll(from, to)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		for wk, v := range cursor.All(c) {
+			out = append(out, windowedEntry[K, V]{wk.Key, wk.Start, wk.End, v})
+		}
+		if err := c.Err(); err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+	} else if !errors.Is(err, ErrStoreNotAvailable) || d.State() != Running {
+		writeError(w, http.StatusServiceUnavailable, err)
+		return
+	}
+	if r.Header.Get(ForwardedHeader) == "" && r.URL.Query().Get("local") != "true" {
+		for _, md := range d.AllMetadata() {
+			if md.Host == d.host || md.Host == (HostInfo{}) {
+				continue
+			}
+			var remote []windowedEntry[K, V]
+			if err := rt.h.fetch(r.Context(), md.Host, r.URL, &remote); err != nil {
+				writeError(w, http.StatusBadGateway, err)
+				return
+			}
+			out = append(out, remote...)
+		}
+		sort.SliceStable(out, func(i, j int) bool {
+			a, _ := rt.keys.Serialize(rt.name, out[i].Key)
+			b, _ := rt.keys.Serialize(rt.name, out[j].Key)
+			if c := bytes.Compare(a, b); c != 0 {
+				return c < 0
+			}
+			return out[i].Start < out[j].Start
+		})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
 // forwardKey forwards the request to the instance that hosts the key (per md), unless it
 // was forwarded already or the key lives here; it reports whether it answered.
 func (h *QueryHandler) forwardKey(w http.ResponseWriter, r *http.Request, _ string, md func() (KeyQueryMetadata, error)) bool {

@@ -11,6 +11,7 @@ import (
 	"github.com/tributary-go/tributary/serde"
 	"github.com/tributary-go/tributary/store/kv"
 	"github.com/tributary-go/tributary/store/session"
+	"github.com/tributary-go/tributary/store/window"
 )
 
 // ErrUnknownStore is returned by interactive queries for a store the topology does not have.
@@ -46,6 +47,17 @@ func SessionStore[K, AGG any](d *Driver, name string) (*session.Composite[K, AGG
 		return nil, err
 	}
 	return session.NewComposite(stores)
+}
+
+// WindowStore returns a read-only view of the window store name across this instance's
+// running tasks (QueryableStoreTypes.windowStore): Get, Fetch, FetchKeyRange, FetchAll, All
+// and their backward variants, merged across tasks.
+func WindowStore[K, V any](d *Driver, name string) (*window.Composite[K, V], error) {
+	stores, err := localStores[*window.Store[K, V]](d, name)
+	if err != nil {
+		return nil, err
+	}
+	return window.NewComposite(stores)
 }
 
 // localStores returns the instances of store name in the running tasks, in task order, as S.

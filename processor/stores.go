@@ -3,6 +3,7 @@ package processor
 import (
 	"github.com/tributary-go/tributary/store/kv"
 	"github.com/tributary-go/tributary/store/session"
+	"github.com/tributary-go/tributary/store/window"
 )
 
 // KeyValueStore returns the key-value store named name, connected to the processor (Kafka's
@@ -15,4 +16,10 @@ func KeyValueStore[K, V any](ctx BaseContext, name string) (*kv.Store[K, V], err
 // context.getStateStore(name) cast to SessionStore<K, AGG>).
 func SessionStore[K, AGG any](ctx BaseContext, name string) (*session.Store[K, AGG], error) {
 	return Store[*session.Store[K, AGG]](ctx, name)
+}
+
+// WindowStore returns the window store named name, connected to the processor (Kafka's
+// context.getStateStore(name) cast to WindowStore<K, V>).
+func WindowStore[K, V any](ctx BaseContext, name string) (*window.Store[K, V], error) {
+	return Store[*window.Store[K, V]](ctx, name)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/tributary-go/tributary/store"
 	"github.com/tributary-go/tributary/store/kv"
 	"github.com/tributary-go/tributary/store/session"
+	"github.com/tributary-go/tributary/store/window"
 	"github.com/tributary-go/tributary/topology"
 )
 
@@ -411,6 +412,11 @@ func KeyValueStore[K, V any](d *TopologyTestDriver, name string) (*kv.Store[K, V
 // SessionStore returns the session store named name (Kafka's getSessionStore).
 func SessionStore[K, AGG any](d *TopologyTestDriver, name string) (*session.Store[K, AGG], error) {
 	return typedStore[*session.Store[K, AGG]](d, name)
+}
+
+// WindowStore returns the window store named name (Kafka's getWindowStore).
+func WindowStore[K, V any](d *TopologyTestDriver, name string) (*window.Store[K, V], error) {
+	return typedStore[*window.Store[K, V]](d, name)
 }
 
 // typedStore returns the store named name as an S.
