@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/tributary-go/tributary/cursor"
 	"github.com/tributary-go/tributary/driver"
 	"github.com/tributary-go/tributary/processor"
@@ -17,6 +16,7 @@ import (
 	"github.com/tributary-go/tributary/store/window"
 	"github.com/tributary-go/tributary/testutil"
 	"github.com/tributary-go/tributary/topology"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // windowCounter counts each key's records per tumbling 1-minute window (the window start is
