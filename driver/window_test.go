@@ -46,6 +46,12 @@ func (c *windowCounter) Close() error { return nil }
 // queried in process (Fetch, FetchAll) and over HTTP, its changelog compact,delete with
 // retention + 1 day.
 func TestWindowStoreOnKafka(t *testing.T) {
+	for _, caching := range []bool{false, true} {
+		t.Run(fmt.Sprintf("caching=%v", caching), func(t *testing.T) { testWindowStoreOnKafka(t, caching) })
+	}
+}
+
+func testWindowStoreOnKafka(t *testing.T, caching bool) {
 	c, err := testutil.NewCluster()
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +67,11 @@ func TestWindowStoreOnKafka(t *testing.T) {
 	b := topology.NewBuilder()
 	topology.AddSource(b, "views", topology.Source[string, string]{Topics: []string{"views"}, Keys: serde.String, Values: serde.String})
 	topology.AddProcessor(b, "count", func() processor.Processor[string, string, string, string] { return &windowCounter{} }, "views")
-	b.AddStateStore(window.NewBuilder(sup, serde.String, serde.Int64), "count")
+	wb := window.NewBuilder(sup, serde.String, serde.Int64)
+	if caching {
+		wb.WithCachingEnabled() // the record cache in front of the segments
+	}
+	b.AddStateStore(wb, "count")
 	top, err := b.Build()
 	if err != nil {
 		t.Fatal(err)
