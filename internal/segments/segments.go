@@ -335,8 +335,11 @@ func (s *Store) Write(batch []kv.Entry) error {
 		return err
 	}
 	defer s.mu.Unlock()
-	// Group consecutive entries of one segment into one engine batch.
+	// Group consecutive entries of one segment into one engine batch. The pending entries
+	// are written before an entry of another segment is routed: a put that advances the
+	// stream time may drop (close) the segment they are for.
 	var cur kv.Engine
+	var curID int64
 	var pending []kv.Entry
 	flush := func() error {
 		if cur == nil || len(pending) == 0 {
@@ -349,6 +352,12 @@ func (s *Store) Write(batch []kv.Entry) error {
 	}
 	for i := range batch {
 		ent := batch[i]
+		if ts, ok := s.schema.SegmentTime(ent.Key); ok && cur != nil && s.segmentID(ts) != curID {
+			if err := flush(); err != nil {
+				return err
+			}
+			cur = nil
+		}
 		var e kv.Engine
 		var err error
 		if ent.Delete {
@@ -367,6 +376,8 @@ func (s *Store) Write(batch []kv.Entry) error {
 				return err
 			}
 			cur = e
+			curID, _ = s.schema.SegmentTime(ent.Key)
+			curID = s.segmentID(curID)
 		}
 		pending = append(pending, ent)
 	}

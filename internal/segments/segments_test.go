@@ -199,3 +199,23 @@ func TestRangeOverDroppedSegment(t *testing.T) {
 		t.Errorf("Close after the store closed: %v, want ErrStoreClosed", err)
 	}
 }
+
+// A batch whose later put advances the stream time past the segment of earlier entries (a
+// record cache flush, a restoration batch) writes those entries before the segment is
+// dropped, instead of writing into a closed engine.
+func TestWriteBatchAcrossADrop(t *testing.T) {
+	s, err := segments.Open("w", tailTime{}, segments.MemoryFactory(), segments.Options{Retention: 100, Interval: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Write([]kv.Entry{{Key: key("a", 10), Value: []byte{1}}, {Key: key("a", 20), Value: []byte{2}}, {Key: key("b", 400), Value: []byte{3}}, {Key: key("c", 30), Value: []byte{4}}}); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	if got := s.SegmentIDs(); len(got) != 1 || got[0] != 8 {
+		t.Errorf("segments %v, want [8]", got)
+	}
+	if s.ExpiredRecords() != 1 || s.DroppedSegments() != 1 {
+		t.Errorf("expired %d (want 1: c@30), dropped segments %d (want 1)", s.ExpiredRecords(), s.DroppedSegments())
+	}
+}
