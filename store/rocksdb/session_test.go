@@ -12,7 +12,7 @@ import (
 	"github.com/tributary-go/tributary/store/session/sessiontest"
 )
 
-func sessionTestSupplier(_ *testing.T, name string, opts session.Options) (session.Supplier, error) {
+func sessionTestSupplier(_ testing.TB, name string, opts session.Options) (session.Supplier, error) {
 	return SessionSupplier(name, opts)
 }
 
@@ -74,4 +74,31 @@ func TestSessionSegmentDirectories(t *testing.T) {
 	if _, err := SessionSupplier("bad", session.Options{Segments: 1}); err == nil {
 		t.Error("SessionSupplier with 1 segment: no error")
 	}
+}
+
+// The session store's operations on RocksDB segments beside the raw engine operations under
+// them (one RocksDB engine, ready bytes); BENCHMARKS.md gives the ratios.
+
+func BenchmarkSessionPut(b *testing.B) {
+	b.Run("rocksdb", func(b *testing.B) { sessiontest.BenchPut(b, sessionTestSupplier) })
+	b.Run("segments-rocksdb", func(b *testing.B) { sessiontest.BenchSegmentsPut(b, sessionTestSupplier) })
+	b.Run("raw-rocksdb", func(b *testing.B) { sessiontest.BenchRawPut(b, sessionBenchEngine(b)) })
+}
+
+func BenchmarkSessionFindSessions(b *testing.B) {
+	b.Run("rocksdb", func(b *testing.B) { sessiontest.BenchFindSessions(b, sessionTestSupplier) })
+	b.Run("segments-rocksdb", func(b *testing.B) { sessiontest.BenchSegmentsRange(b, sessionTestSupplier) })
+	b.Run("raw-rocksdb", func(b *testing.B) { sessiontest.BenchRawRange(b, sessionBenchEngine(b)) })
+}
+
+func BenchmarkSessionMerge(b *testing.B) {
+	b.Run("rocksdb", func(b *testing.B) { sessiontest.BenchMerge(b, sessionTestSupplier) })
+}
+
+func sessionBenchEngine(b *testing.B) *Engine {
+	e, err := Open("raw", b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
 }

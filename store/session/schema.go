@@ -69,20 +69,27 @@ func FromBinary(b []byte) (key []byte, start, end int64, ok bool) {
 // (sessions start at 0 or later, so every composite key's suffix is at most
 // maxEnd | maxEnd in bytes).
 
-// maxSuffix returns the largest suffix a session matching latestStart can have when no
-// session ends after maxEnd: maxEnd | min(latestStart, maxEnd), clamped at 0.
-func maxSuffix(maxEnd, latestStart int64) []byte {
+// appendMaxSuffix appends the largest suffix a session matching latestStart can have when
+// no session ends after maxEnd: maxEnd | min(latestStart, maxEnd), clamped at 0.
+func appendMaxSuffix(dst []byte, maxEnd, latestStart int64) []byte {
 	maxEnd = max(maxEnd, 0)
-	return AppendBinary(make([]byte, 0, SuffixSize), nil, min(max(latestStart, 0), maxEnd), maxEnd)
+	return AppendBinary(dst, nil, min(max(latestStart, 0), maxEnd), maxEnd)
+}
+
+// maxSuffix is appendMaxSuffix into a new slice.
+func maxSuffix(maxEnd, latestStart int64) []byte {
+	return appendMaxSuffix(make([]byte, 0, SuffixSize), maxEnd, latestStart)
 }
 
 // keyBounds returns the scan bounds for the sessions of exactly key that end at or after
 // earliestEnd: from key | max(earliestEnd, 0) | 0 (Kafka's lowerRangeFixedSize) to
-// key | suffix (suffix from maxSuffix). The scan also meets keys that extend key by bytes
-// that sort between the two suffixes.
-func keyBounds(key []byte, earliestEnd int64, suffix []byte) (lo, hi []byte) {
-	lo = AppendBinary(make([]byte, 0, len(key)+SuffixSize), key, 0, max(earliestEnd, 0))
-	hi = append(append(make([]byte, 0, len(key)+SuffixSize), key...), suffix...)
+// key | maxSuffix(maxEnd, latestStart), in one allocation. The scan also meets keys that
+// extend key by bytes that sort between the two suffixes.
+func keyBounds(key []byte, earliestEnd, maxEnd, latestStart int64) (lo, hi []byte) {
+	n := len(key) + SuffixSize
+	buf := make([]byte, 0, 2*n)
+	lo = AppendBinary(buf[:0:n], key, 0, max(earliestEnd, 0))
+	hi = appendMaxSuffix(append(buf[n:n], key...), maxEnd, latestStart)
 	return lo, hi
 }
 

@@ -96,7 +96,7 @@ func TestKafkaSessionKeySchemaBounds(t *testing.T) {
 		t.Errorf("upper bound %x below %x", upper, c)
 	}
 	// testLowerBoundWithZeroTimestamp.
-	lo, _ := keyBounds([]byte{0xA, 0xB, 0xC}, 0, maxSfx)
+	lo, _ := keyBounds([]byte{0xA, 0xB, 0xC}, 0, math.MaxInt64, math.MaxInt64)
 	if want := ToBinary([]byte{0xA, 0xB, 0xC}, 0, 0); !bytes.Equal(lo, want) {
 		t.Errorf("lower bound %x, want %x", lo, want)
 	}
@@ -229,7 +229,7 @@ func FuzzScanBounds(f *testing.F) {
 				t.Fatalf("range upper bound %x below session %x", up, c)
 			}
 		}
-		lo, hi := keyBounds(key, start, sfx)
+		lo, hi := keyBounds(key, start, maxEnd, latestStart)
 		if bytes.Compare(c, lo) < 0 || bytes.Compare(c, hi) > 0 {
 			t.Fatalf("session %x outside key bounds [%x, %x]", c, lo, hi)
 		}

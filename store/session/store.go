@@ -58,6 +58,7 @@ type Store[K, AGG any] struct {
 	read   kv.Engine       // the engine reads go to: segs when only logging is above it
 	segs   *segments.Store // the segmented engine at the bottom
 	keys   serde.Serde[K]
+	view   serde.Viewer[K]                // keys as a serde.Viewer, or nil: query keys need no copy
 	wkeys  serde.Serde[serde.Windowed[K]] // serde.SessionWindowed(keys): composite keys in one allocation
 	values serde.Serde[AGG]
 	topic  string
@@ -105,6 +106,7 @@ func New[K, AGG any](engine kv.Engine, keys serde.Serde[K], values serde.Serde[A
 		topic:  o.topic,
 		name:   engine.Name(),
 	}
+	s.view, _ = keys.(serde.Viewer[K])
 	s.bound.Store(reopenedBound(segs))
 	return s, nil
 }
@@ -222,9 +224,16 @@ func (s *Store[K, AGG]) ApproximateNumEntries() (int64, error) {
 	return n, s.fail("approximate-num-entries", err)
 }
 
-// keyBytes serializes a record key (an empty slice, never nil).
+// keyBytes serializes a record key (an empty slice, never nil), or views it when the serde
+// can: the bytes are only read.
 func (s *Store[K, AGG]) keyBytes(op string, k K) ([]byte, error) {
-	b, err := s.keys.Serialize(s.topic, k)
+	var b []byte
+	var err error
+	if s.view != nil {
+		b, err = s.view.View(s.topic, k)
+	} else {
+		b, err = s.keys.Serialize(s.topic, k)
+	}
 	if err != nil {
 		return nil, s.fail(op, err)
 	}
@@ -355,11 +364,12 @@ func (s *Store[K, AGG]) findKey(op string, key K, earliestEnd, latestStart int64
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.rawFind(op, query{from: kb, to: kb, exact: true, earliestEnd: earliestEnd, latestStart: latestStart}, reverse)
+	q := query{from: kb, to: kb, exact: true, earliestEnd: earliestEnd, latestStart: latestStart}
+	c, err := s.scan(op, &q, reverse)
 	if err != nil {
 		return nil, err
 	}
-	return s.typed(op, c), nil
+	return &typedCursor[K, AGG]{inner: c, s: s, op: op, q: q, filter: true}, nil
 }
 
 func (s *Store[K, AGG]) findRange(op string, from, to *K, earliestEnd, latestStart int64, reverse bool) (cursor.Cursor[serde.Windowed[K], AGG], error) {
@@ -373,11 +383,11 @@ func (s *Store[K, AGG]) findRange(op string, from, to *K, earliestEnd, latestSta
 		}
 		return cursor.Empty[serde.Windowed[K], AGG](), nil
 	}
-	c, err := s.rawFind(op, q, reverse)
+	c, err := s.scan(op, &q, reverse)
 	if err != nil {
 		return nil, err
 	}
-	return s.typed(op, c), nil
+	return &typedCursor[K, AGG]{inner: c, s: s, op: op, q: q, filter: true}, nil
 }
 
 func (s *Store[K, AGG]) rangeQuery(op string, from, to *K, earliestEnd, latestStart int64) (query, error) {
@@ -424,14 +434,25 @@ func (q *query) match(composite []byte) bool {
 
 // rawFind opens a filtered byte cursor for q over the live segments.
 func (s *Store[K, AGG]) rawFind(op string, q query, reverse bool) (kv.Bytes, error) {
+	c, err := s.scan(op, &q, reverse)
+	if err != nil {
+		return nil, err
+	}
+	return &filterCursor{inner: c, q: q}, nil
+}
+
+// scan opens an unfiltered byte cursor over the composite keys q may match, in the live
+// segments that may hold them; it raises q.earliestEnd to the store's MinLiveTime.
+func (s *Store[K, AGG]) scan(op string, q *query, reverse bool) (kv.Bytes, error) {
 	q.earliestEnd = max(q.earliestEnd, s.segs.MinLiveTime())
-	suffix := maxSuffix(s.maxEnd(), q.latestStart)
+	maxEnd := s.maxEnd()
 	var lo, hi []byte
 	switch {
 	case q.exact:
-		lo, hi = keyBounds(q.from, q.earliestEnd, suffix)
+		lo, hi = keyBounds(q.from, q.earliestEnd, maxEnd, q.latestStart)
 	case q.to != nil:
-		lo, hi = q.from, rangeUpper(q.to, suffix)
+		var sfx [SuffixSize]byte
+		lo, hi = q.from, rangeUpper(q.to, appendMaxSuffix(sfx[:0], maxEnd, q.latestStart))
 	default:
 		lo = q.from
 	}
@@ -447,7 +468,7 @@ func (s *Store[K, AGG]) rawFind(op string, q query, reverse bool) (kv.Bytes, err
 	if err != nil {
 		return nil, s.fail(op, err)
 	}
-	return &filterCursor{inner: c, q: q}, nil
+	return c, nil
 }
 
 // filterCursor passes the items of inner that match q.
@@ -474,22 +495,33 @@ func (s *Store[K, AGG]) typed(op string, c kv.Bytes) cursor.Cursor[serde.Windowe
 	return &typedCursor[K, AGG]{inner: c, s: s, op: op}
 }
 
-// typedCursor decodes the composite keys and values of a byte cursor.
+// typedCursor decodes the composite keys and values of a byte cursor, keeping those that
+// match q if filter is set (one cursor instead of a filterCursor under it).
 type typedCursor[K, AGG any] struct {
-	inner kv.Bytes
-	s     *Store[K, AGG]
-	op    string
-	k     serde.Windowed[K]
-	v     AGG
-	err   error
+	inner  kv.Bytes
+	s      *Store[K, AGG]
+	op     string
+	q      query
+	filter bool
+	k      serde.Windowed[K]
+	v      AGG
+	err    error
 }
 
 func (c *typedCursor[K, AGG]) Next() bool {
 	var zk serde.Windowed[K]
 	var zv AGG
 	c.k, c.v = zk, zv
-	if c.err != nil || !c.inner.Next() {
+	if c.err != nil {
 		return false
+	}
+	for {
+		if !c.inner.Next() {
+			return false
+		}
+		if !c.filter || c.q.match(c.inner.Key()) {
+			break
+		}
 	}
 	kb, start, end, ok := FromBinary(c.inner.Key())
 	if !ok {

@@ -7,7 +7,7 @@ import (
 	"github.com/tributary-go/tributary/store/session/sessiontest"
 )
 
-func memSupplier(_ *testing.T, name string, opts session.Options) (session.Supplier, error) {
+func memSupplier(_ testing.TB, name string, opts session.Options) (session.Supplier, error) {
 	return session.InMemorySupplier(name, opts)
 }
 

@@ -27,7 +27,7 @@ import (
 // NewSupplier returns a supplier of session stores named name with opts (or the error the
 // supplier gives for them). The suite opens each store in a directory of its own from
 // t.TempDir and closes it.
-type NewSupplier func(t *testing.T, name string, opts session.Options) (session.Supplier, error)
+type NewSupplier func(t testing.TB, name string, opts session.Options) (session.Supplier, error)
 
 // Kafka's AbstractSessionBytesStoreTest: RETENTION_PERIOD = 10_000, SEGMENT_INTERVAL = 60_000.
 var kafkaOpts = session.Options{Retention: 10 * time.Second, SegmentInterval: time.Minute}
