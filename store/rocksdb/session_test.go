@@ -86,9 +86,14 @@ func BenchmarkSessionPut(b *testing.B) {
 }
 
 func BenchmarkSessionFindSessions(b *testing.B) {
-	b.Run("rocksdb", func(b *testing.B) { sessiontest.BenchFindSessions(b, sessionTestSupplier) })
-	b.Run("segments-rocksdb", func(b *testing.B) { sessiontest.BenchSegmentsRange(b, sessionTestSupplier) })
-	b.Run("raw-rocksdb", func(b *testing.B) { sessiontest.BenchRawRange(b, sessionBenchEngine(b)) })
+	for _, q := range []struct {
+		name string
+		q    sessiontest.Query
+	}{{"head", sessiontest.HeadQuery}, {"span", sessiontest.SpanQuery}} {
+		b.Run(q.name+"/rocksdb", func(b *testing.B) { sessiontest.BenchFindSessions(b, sessionTestSupplier, q.q) })
+		b.Run(q.name+"/segments-rocksdb", func(b *testing.B) { sessiontest.BenchSegmentsRange(b, sessionTestSupplier, q.q) })
+		b.Run(q.name+"/raw-rocksdb", func(b *testing.B) { sessiontest.BenchRawRange(b, sessionBenchEngine(b), q.q) })
+	}
 }
 
 func BenchmarkSessionMerge(b *testing.B) {

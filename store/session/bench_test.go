@@ -17,9 +17,14 @@ func BenchmarkSessionPut(b *testing.B) {
 }
 
 func BenchmarkSessionFindSessions(b *testing.B) {
-	b.Run("memory", func(b *testing.B) { sessiontest.BenchFindSessions(b, memSupplier) })
-	b.Run("segments-memory", func(b *testing.B) { sessiontest.BenchSegmentsRange(b, memSupplier) })
-	b.Run("raw-memory", func(b *testing.B) { sessiontest.BenchRawRange(b, kv.NewMemory("raw")) })
+	for _, q := range []struct {
+		name string
+		q    sessiontest.Query
+	}{{"head", sessiontest.HeadQuery}, {"span", sessiontest.SpanQuery}} {
+		b.Run(q.name+"/memory", func(b *testing.B) { sessiontest.BenchFindSessions(b, memSupplier, q.q) })
+		b.Run(q.name+"/segments-memory", func(b *testing.B) { sessiontest.BenchSegmentsRange(b, memSupplier, q.q) })
+		b.Run(q.name+"/raw-memory", func(b *testing.B) { sessiontest.BenchRawRange(b, kv.NewMemory("raw"), q.q) })
+	}
 }
 
 func BenchmarkSessionMerge(b *testing.B) {

@@ -18,10 +18,18 @@ const (
 	benchSessions = 10
 	benchSpacing  = 18_000 // ms between a key's sessions: 0 … 162 s
 	benchLength   = 1_000
-	// FindSessions(key, benchEarliest, benchLatest) finds one session of each key (the
-	// one at 108 s) and, as Kafka's store, scans the key's later ones.
-	benchEarliest = 100_000
-	benchLatest   = 120_000
+)
+
+// Query is a FindSessions time range of the benchmarks.
+type Query struct{ EarliestEnd, LatestStart int64 }
+
+var (
+	// HeadQuery looks for sessions near the head of the stream, as a merge does: it finds
+	// each key's last session (162 s – 163 s), in the newest segment only.
+	HeadQuery = Query{155_000, 165_000}
+	// SpanQuery finds each key's session at 108 s and, as Kafka's store, scans the key's
+	// later ones: sessions ending at or after 100 s live in two segments.
+	SpanQuery = Query{100_000, 120_000}
 )
 
 // BenchOptions are the store options of the benchmarks: a 3-minute retention in 1-minute
@@ -132,8 +140,8 @@ func BenchSegmentsPut(b *testing.B, ns NewSupplier) {
 
 // BenchSegmentsRange measures the segmented engine under BenchFindSessions: RangeTime over the
 // same bounds as BenchRawRange, in the live segments that may hold sessions ending at or
-// after 100 s (two of the three).
-func BenchSegmentsRange(b *testing.B, ns NewSupplier) {
+// after q.EarliestEnd.
+func BenchSegmentsRange(b *testing.B, ns NewSupplier, q Query) {
 	sup, err := ns(b, "bench", BenchOptions)
 	if err != nil {
 		b.Fatal(err)
@@ -142,18 +150,18 @@ func BenchSegmentsRange(b *testing.B, ns NewSupplier) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchRange(b, e, func(lo, hi []byte) (kv.Bytes, error) { return e.RangeTime(lo, hi, benchEarliest, math.MaxInt64, false) })
+	benchRange(b, e, q, func(lo, hi []byte) (kv.Bytes, error) { return e.RangeTime(lo, hi, q.EarliestEnd, math.MaxInt64, false) })
 }
 
-// BenchFindSessions measures Store.FindSessions(key, 100 s, 120 s) read to the end (one
-// session found, as a session merge looks them up).
-func BenchFindSessions(b *testing.B, ns NewSupplier) {
+// BenchFindSessions measures Store.FindSessions(key, q.EarliestEnd, q.LatestStart) read to
+// the end (one session found for each key).
+func BenchFindSessions(b *testing.B, ns NewSupplier, q Query) {
 	s := benchStore(b, ns, true)
 	b.ReportAllocs()
 	b.ResetTimer()
 	n := 0
 	for i := range b.N {
-		c, err := s.FindSessions(benchKey(i), benchEarliest, benchLatest)
+		c, err := s.FindSessions(benchKey(i), q.EarliestEnd, q.LatestStart)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -170,13 +178,13 @@ func BenchFindSessions(b *testing.B, ns NewSupplier) {
 }
 
 // BenchRawRange measures the engine operation under BenchFindSessions: a Range over the
-// composite keys the search scans (the key's sessions ending at or after 100 s), with ready
-// bounds, in e filled with the same data, without decoding or filtering.
-func BenchRawRange(b *testing.B, e kv.Engine) {
-	benchRange(b, e, func(lo, hi []byte) (kv.Bytes, error) { return e.Range(lo, hi, false) })
+// composite keys the search scans (the key's sessions ending at or after q.EarliestEnd),
+// with ready bounds, in e filled with the same data, without decoding or filtering.
+func BenchRawRange(b *testing.B, e kv.Engine, q Query) {
+	benchRange(b, e, q, func(lo, hi []byte) (kv.Bytes, error) { return e.Range(lo, hi, false) })
 }
 
-func benchRange(b *testing.B, e kv.Engine, rng func(lo, hi []byte) (kv.Bytes, error)) {
+func benchRange(b *testing.B, e kv.Engine, q Query, rng func(lo, hi []byte) (kv.Bytes, error)) {
 	b.Cleanup(func() { e.Close() })
 	rawFill(b, e)
 	maxEnd := int64((benchSessions-1)*benchSpacing + benchLength)
@@ -184,7 +192,7 @@ func benchRange(b *testing.B, e kv.Engine, rng func(lo, hi []byte) (kv.Bytes, er
 	bs := make([]bounds, benchKeys)
 	for k := range bs {
 		key := []byte(benchKey(k))
-		bs[k] = bounds{session.ToBinary(key, 0, benchEarliest), session.ToBinary(key, benchLatest, maxEnd)}
+		bs[k] = bounds{session.ToBinary(key, 0, q.EarliestEnd), session.ToBinary(key, min(q.LatestStart, maxEnd), maxEnd)}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
