@@ -43,4 +43,24 @@
 // a compact,delete changelog whose retention.ms is the store's retention + 1 day);
 // [Composite] reads the stores of several tasks as one, for interactive queries. Package
 // sessiontest is the contract suite every supplier passes.
+//
+// # Where it differs from Kafka Streams
+//
+//   - Results come in one sorted order, composite key order, across segments and across the
+//     stores of a [Composite]. Kafka's RocksDB store returns a key range segment by segment,
+//     and its composite store task by task.
+//   - The in-memory store is segmented like the RocksDB one, so both drop and count expired
+//     writes a segment at a time (Kafka's InMemorySessionStore expires sessions one by one);
+//     reads hide expired sessions the same way in both.
+//   - Scan bounds are tighter than Kafka's. Kafka bounds a key range above by the upper
+//     key's first byte (and the bytes after it up to the first one below 0x7f) followed by
+//     Long.MAX_VALUE, so that a range over ASCII keys scans every key with the same first
+//     byte; Tributary bounds it by the largest session end the store can hold, which keeps
+//     the whole key in the bound with realistic timestamps, and it accepts the empty key. Results are the same; the model test checks them on keys that extend
+//     others by zero bytes.
+//   - Sessions with a negative start are refused on write, as Kafka's Window constructor
+//     refuses them; reads of such windows find nothing.
+//   - The package imports changelog for its topic configs (changelog.WindowedTopicConfig),
+//     and recognises the changelog's logging layer so that reads skip it and go to the
+//     segments that can hold their time range; changelog must not import it back.
 package session
