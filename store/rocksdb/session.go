@@ -18,6 +18,11 @@ import (
 // the same whatever the segment holds. A store reopened in the same directory finds its
 // segments again.
 //
+// Each segment is a database of its own, with its own block cache and memtables (as each of
+// Kafka's segments is): a store holds about three live segments with the default options, so
+// budget memory for them, or share one cache across stores and segments with
+// [SharedMemory].
+//
 // opts are resolved (defaults filled in) at once; invalid ones give a *store.Error with Op
 // "options". rocksOpts are checked when a segment opens.
 func SessionSupplier(name string, opts session.Options, rocksOpts ...Option) (session.Supplier, error) {
