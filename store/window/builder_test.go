@@ -25,14 +25,14 @@ func TestOptions(t *testing.T) {
 		valid    bool
 		interval time.Duration
 	}{
-		{window.Options{WindowSize: time.Minute}, true, day},                          // defaults: 1 day, 2 segments
-		{window.Options{WindowSize: time.Minute, Segments: 3}, true, 12 * time.Hour},  // Kafka's current default
-		{window.Options{WindowSize: time.Minute, Segments: 5}, true, 6 * time.Hour},   // older API: retention / (segments − 1)
+		{window.Options{WindowSize: time.Minute}, true, day},                                              // defaults: 1 day, 2 segments
+		{window.Options{WindowSize: time.Minute, Segments: 3}, true, 12 * time.Hour},                      // Kafka's current default
+		{window.Options{WindowSize: time.Minute, Segments: 5}, true, 6 * time.Hour},                       // older API: retention / (segments − 1)
 		{window.Options{WindowSize: time.Second, Retention: time.Minute, Segments: 3}, true, time.Minute}, // at least 60 s
 		{window.Options{WindowSize: time.Hour, Retention: time.Hour}, true, time.Hour},                    // retention == size
-		{window.Options{}, false, 0},                                                                      // window size is mandatory
-		{window.Options{WindowSize: time.Microsecond}, false, 0},                                          // under 1 ms
-		{window.Options{WindowSize: time.Hour, Retention: time.Minute}, false, 0},                         // retention < size
+		{window.Options{}, false, 0},                                              // window size is mandatory
+		{window.Options{WindowSize: time.Microsecond}, false, 0},                  // under 1 ms
+		{window.Options{WindowSize: time.Hour, Retention: time.Minute}, false, 0}, // retention < size
 		{window.Options{WindowSize: time.Second, Retention: -time.Second}, false, 0},
 		{window.Options{WindowSize: time.Second, Segments: 1}, false, 0},
 		{window.Options{WindowSize: time.Second, Segments: -2}, false, 0},
