@@ -171,6 +171,9 @@ func TestChangelogRoundTrip(t *testing.T) {
 		{Key: serde.Windowed[string]{Key: "c", Start: 60_010, End: 60_020}, Value: 60_010},
 	}
 	c, err := s.All()
+	if err != nil {
+		t.Fatal(err)
+	}
 	got, err := cursor.Collect(c)
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +197,9 @@ func TestChangelogRoundTrip(t *testing.T) {
 	if err := raw.Write(batch); err != nil {
 		t.Fatal(err)
 	}
-	c, err = s2.All()
+	if c, err = s2.All(); err != nil {
+		t.Fatal(err)
+	}
 	got, err = cursor.Collect(c)
 	if err != nil {
 		t.Fatal(err)
