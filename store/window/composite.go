@@ -119,7 +119,7 @@ func (c *Composite[K, V]) fetchRange(op string, fromKey, toKey *K, timeFrom, tim
 func (c *Composite[K, V]) merge(q query) (kv.Bytes, error) {
 	cs := make([]kv.Bytes, 0, len(c.stores))
 	for _, s := range c.stores {
-		bc, err := s.rangeBytes(q)
+		bc, err := s.rangeBytes(q, new(filterCursor))
 		if err != nil {
 			for _, bc := range cs {
 				_ = bc.Close()

@@ -141,12 +141,13 @@ func (c *filterCursor) Close() error {
 // startCursor is the typed cursor of a single-key fetch: keys are window starts (Kafka's
 // WindowStoreIterator).
 type startCursor[K, V any] struct {
-	in    kv.Bytes
-	codec *codec[K, V]
-	op    string
-	start int64
-	v     V
-	err   error
+	in     kv.Bytes
+	filter filterCursor // in, when it reads one store
+	codec  *codec[K, V]
+	op     string
+	start  int64
+	v      V
+	err    error
 }
 
 func (c *startCursor[K, V]) Next() bool {
@@ -191,12 +192,13 @@ func (c *startCursor[K, V]) Close() error {
 
 // windowedCursor is the typed cursor of key-range reads: keys carry their window.
 type windowedCursor[K, V any] struct {
-	in    kv.Bytes
-	codec *codec[K, V]
-	op    string
-	k     serde.Windowed[K]
-	v     V
-	err   error
+	in     kv.Bytes
+	filter filterCursor // in, when it reads one store
+	codec  *codec[K, V]
+	op     string
+	k      serde.Windowed[K]
+	v      V
+	err    error
 }
 
 func (c *windowedCursor[K, V]) Next() bool {

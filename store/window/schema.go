@@ -118,8 +118,10 @@ func endMs(start, sizeMs int64) int64 {
 // starts in [from, to], 0 <= from <= to (Kafka's lowerRangeFixedSize and
 // upperRangeFixedSize).
 func fixedKeyBounds(key []byte, from, to int64) (lo, hi []byte) {
-	lo = ToStoreKey(key, from, 0)
-	hi = AppendStoreKey(make([]byte, 0, len(key)+SuffixSize), key, to, -1) // seqnum 0xFFFFFFFF
+	n := len(key) + SuffixSize
+	buf := make([]byte, 0, 2*n) // both bounds in one allocation
+	lo = AppendStoreKey(buf, key, from, 0)[:n:n]
+	hi = AppendStoreKey(buf[n:n], key, to, -1) // seqnum 0xFFFFFFFF
 	return lo, hi
 }
 

@@ -161,6 +161,19 @@ func (s *Store[K, V]) MinLiveTime() int64 {
 	return max(s.seg.MinLiveTime(), 0)
 }
 
+// keyBufs holds buffers for the store keys of single-window operations: engines copy the
+// keys they keep (the kv.Engine rule), so a key's buffer is reused once the call returns.
+var keyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64); return &b }}
+
+func getKeyBuf() *[]byte { return keyBufs.Get().(*[]byte) }
+
+func putKeyBuf(bp *[]byte, used []byte) {
+	if cap(used) <= 1<<12 {
+		*bp = used[:0]
+		keyBufs.Put(bp)
+	}
+}
+
 // nextSeqnum returns the sequence number of a put: 0, or with retained duplicates the next
 // of (seqnum + 1) & 0x7FFFFFFF (Kafka's maybeUpdateSeqnumForDups).
 func (s *Store[K, V]) nextSeqnum() int32 {
@@ -199,11 +212,15 @@ func (s *Store[K, V]) Put(key K, value V, windowStart int64) error {
 	if err != nil {
 		return s.fail("put", err)
 	}
-	sk := ToStoreKey(kb, windowStart, s.nextSeqnum())
+	bp := getKeyBuf()
+	sk := AppendStoreKey((*bp)[:0], kb, windowStart, s.nextSeqnum())
 	if s.owning != nil && vb != nil {
-		return s.owning.PutOwned(sk, vb)
+		err = s.owning.PutOwned(sk, vb)
+	} else {
+		err = s.engine.Put(sk, vb)
 	}
-	return s.engine.Put(sk, vb)
+	putKeyBuf(bp, sk)
+	return err
 }
 
 // PutTombstone removes the value of key in the window that starts at windowStart: Kafka's
@@ -221,7 +238,10 @@ func (s *Store[K, V]) PutTombstone(key K, windowStart int64) error {
 	if err != nil {
 		return err
 	}
-	_, _, err = s.engine.Delete(ToStoreKey(kb, windowStart, 0))
+	bp := getKeyBuf()
+	sk := AppendStoreKey((*bp)[:0], kb, windowStart, 0)
+	_, _, err = s.engine.Delete(sk)
+	putKeyBuf(bp, sk)
 	return err
 }
 
@@ -241,7 +261,10 @@ func (s *Store[K, V]) Get(key K, windowStart int64) (value V, found bool, err er
 		}
 		return value, false, nil
 	}
-	vb, ok, err := s.engine.Get(ToStoreKey(kb, windowStart, s.currentSeqnum()))
+	bp := getKeyBuf()
+	sk := AppendStoreKey((*bp)[:0], kb, windowStart, s.currentSeqnum())
+	vb, ok, err := s.engine.Get(sk)
+	putKeyBuf(bp, sk)
 	if err != nil || !ok {
 		return value, false, err
 	}
@@ -267,11 +290,13 @@ func (s *Store[K, V]) fetch(op string, key K, timeFrom, timeTo int64, reverse bo
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.rangeBytes(query{op: op, single: true, key: kb, timeFrom: timeFrom, timeTo: timeTo, reverse: reverse})
+	tc := &startCursor[K, V]{codec: &s.codec, op: op}
+	c, err := s.rangeBytes(query{op: op, single: true, key: kb, timeFrom: timeFrom, timeTo: timeTo, reverse: reverse}, &tc.filter)
 	if err != nil {
 		return nil, err
 	}
-	return &startCursor[K, V]{in: c, codec: &s.codec, op: op}, nil
+	tc.in = c
+	return tc, nil
 }
 
 // FetchKeyRange returns a cursor over the windows of the keys in [fromKey, toKey] (in
@@ -316,11 +341,13 @@ func (s *Store[K, V]) fetchRange(op string, fromKey, toKey *K, timeFrom, timeTo 
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.rangeBytes(q)
+	tc := &windowedCursor[K, V]{codec: &s.codec, op: op}
+	c, err := s.rangeBytes(q, &tc.filter)
 	if err != nil {
 		return nil, err
 	}
-	return &windowedCursor[K, V]{in: c, codec: &s.codec, op: op}, nil
+	tc.in = c
+	return tc, nil
 }
 
 // query is one range read over store keys.
@@ -336,8 +363,10 @@ type query struct {
 }
 
 // rangeBytes opens a cursor over the store keys and values that q selects: a byte range
-// that covers them, filtered by record key and window start.
-func (s *Store[K, V]) rangeBytes(q query) (kv.Bytes, error) {
+// that covers them, filtered by record key and window start. The filtering cursor is fc
+// (the typed cursors embed theirs, to save an allocation), or an empty cursor when the
+// bounds select nothing.
+func (s *Store[K, V]) rangeBytes(q query, fc *filterCursor) (kv.Bytes, error) {
 	if !s.engine.IsOpen() {
 		return nil, s.fail(q.op, store.ErrStoreClosed)
 	}
@@ -371,5 +400,6 @@ func (s *Store[K, V]) rangeBytes(q query) (kv.Bytes, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &filterCursor{in: c, q: q, from: from, name: s.codec.name}, nil
+	*fc = filterCursor{in: c, q: q, from: from, name: s.codec.name}
+	return fc, nil
 }
