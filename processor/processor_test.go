@@ -41,8 +41,25 @@ func TestTombstone(t *testing.T) {
 	if back := r.WithValue(3); back.IsTombstone() || back.Value() != 3 {
 		t.Errorf("WithValue after WithTombstone = %+v", back)
 	}
-	if mk := processor.MakeRecord("k", 9, false, 1, nil); !mk.IsTombstone() || mk.Value() != 0 {
+	if mk := processor.MakeRecord("k", true, 9, false, 1, nil); !mk.IsTombstone() || mk.Value() != 0 {
 		t.Errorf("MakeRecord(hasValue=false) = %+v", mk)
+	}
+}
+
+// A Kafka null key is explicit too: HasKey is false and Key is the zero value.
+func TestNullKey(t *testing.T) {
+	r := processor.MakeRecord("ignored", false, 1, true, 0, nil)
+	if r.HasKey() || r.Key() != "" {
+		t.Fatalf("null-key record = %+v", r)
+	}
+	if !r.WithKey("k").HasKey() || r.WithKey("k").WithoutKey().HasKey() {
+		t.Error("WithKey/WithoutKey")
+	}
+	if processor.Revalue(r, "v").HasKey() || processor.RevalueTombstone[string](r).HasKey() {
+		t.Error("Revalue gave a key to a null-key record")
+	}
+	if !processor.Rekey(r, 5).HasKey() || !processor.NewRecord("", 0, 0).HasKey() {
+		t.Error("Rekey/NewRecord must have a key (the empty string is a key)")
 	}
 }
 

@@ -892,7 +892,7 @@ func TestInputTopicTime(t *testing.T) {
 		ok(t, in.PipeInputWithTimestamp(3, "explicit", 5))
 		ok(t, in.PipeTombstone(4))
 		testutil.AssertRecords(t, testutil.CreateOutputTopic(d, "output-topic", serde.Int64, serde.String),
-			rec{Key: 0, Value: "Hello", Timestamp: 1559383200000}, // Kafka's null key reads back as the zero key
+			rec{NullKey: true, Value: "Hello", Timestamp: 1559383200000}, // a null key stays null through the sink
 			rec{Key: 2, Value: "Kafka", Timestamp: 1559383202000},
 			rec{Key: 3, Value: "explicit", Timestamp: 5},
 			rec{Key: 4, Tombstone: true, Timestamp: 1559383204000})

@@ -142,3 +142,31 @@ func TestForwardAfterCloseErrors(t *testing.T) {
 		t.Error("Schedule after the driver closed returned nil")
 	}
 }
+
+// A Kafka null key stays null: the processor sees HasKey false and the sink writes a null
+// key, not the serialized zero value of the key type (8 zero bytes for Int64).
+func TestNullKeyStaysNull(t *testing.T) {
+	var sawKey []bool
+	b := topology.NewBuilder()
+	topology.AddSource(b, "source", topology.Source[int64, string]{Topics: []string{"in"}, Keys: serde.Int64, Values: serde.String})
+	topology.AddProcessor(b, "p", processor.Func(func(ctx processor.Context[int64, string], r processor.Record[int64, string]) error {
+		sawKey = append(sawKey, r.HasKey())
+		return ctx.Forward(r)
+	}), "source")
+	topology.AddSink(b, "sink", topology.Sink[int64, string]{Topic: "out", Keys: serde.Int64, Values: serde.String}, "p")
+	d := newTestDriver(t, b)
+	in := testutil.CreateInputTopic(d, "in", serde.Int64, serde.String, testutil.StartTime(time.UnixMilli(0)))
+	if err := in.PipeValue("no key"); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.PipeInput(0, "zero key"); err != nil {
+		t.Fatal(err)
+	}
+	if len(sawKey) != 2 || sawKey[0] || !sawKey[1] {
+		t.Fatalf("HasKey seen by the processor = %v, want [false true]", sawKey)
+	}
+	out := testutil.CreateOutputTopic(d, "out", serde.Int64, serde.String)
+	testutil.AssertRecords(t, out,
+		testutil.TestRecord[int64, string]{NullKey: true, Value: "no key"},
+		testutil.TestRecord[int64, string]{Key: 0, Value: "zero key"})
+}

@@ -11,9 +11,11 @@ import (
 )
 
 // TestRecord is a record going into or coming out of a test topic (Kafka's TestRecord). A
-// tombstone has Tombstone set and a zero Value.
+// tombstone has Tombstone set and a zero Value; a record with a null key has NullKey set and
+// a zero Key.
 type TestRecord[K, V any] struct {
 	Key       K
+	NullKey   bool
 	Value     V
 	Tombstone bool
 	Timestamp int64 // milliseconds since the epoch
@@ -70,8 +72,13 @@ func (t *TestInputTopic[K, V]) nextTime() int64 {
 func (t *TestInputTopic[K, V]) PipeRecord(r TestRecord[K, V]) error {
 	raw := engine.RawRecord{Topic: t.topic, Timestamp: r.Timestamp, Headers: r.Headers}
 	var err error
-	if raw.Key, err = t.keys.Serialize(t.topic, r.Key); err != nil {
-		return fmt.Errorf("testutil: input topic %s: key: %w", t.topic, err)
+	if !r.NullKey {
+		if raw.Key, err = t.keys.Serialize(t.topic, r.Key); err != nil {
+			return fmt.Errorf("testutil: input topic %s: key: %w", t.topic, err)
+		}
+		if raw.Key == nil {
+			raw.Key = []byte{} // a key, not a null one
+		}
 	}
 	if !r.Tombstone {
 		if raw.Value, err = t.values.Serialize(t.topic, r.Value); err != nil {
@@ -186,7 +193,7 @@ func (o *TestOutputTopic[K, V]) ReadRecord() (TestRecord[K, V], error) {
 	}
 	raw := q.recs[q.head]
 	q.head++
-	r.Timestamp, r.Headers, r.Tombstone = raw.Timestamp, raw.Headers, raw.Tombstone
+	r.Timestamp, r.Headers, r.Tombstone, r.NullKey = raw.Timestamp, raw.Headers, raw.Tombstone, raw.Key == nil
 	var err error
 	if raw.Key != nil {
 		if r.Key, err = o.keys.Deserialize(o.topic, raw.Key); err != nil {

@@ -118,7 +118,8 @@ func (n *sourceNode[K, V]) decode(raw *RawRecord, partitionTime int64, out *proc
 	var key K
 	var value V
 	var err error
-	if raw.Key != nil {
+	hasKey := raw.Key != nil
+	if hasKey {
 		if key, err = n.cfg.Keys.Deserialize(raw.Topic, raw.Key); err != nil {
 			return fmt.Errorf("key: %w", err)
 		}
@@ -137,7 +138,7 @@ func (n *sourceNode[K, V]) decode(raw *RawRecord, partitionTime int64, out *proc
 	ts := raw.Timestamp
 	if n.cfg.Timestamps != nil {
 		md := processor.RecordMetadata{Topic: raw.Topic, Partition: raw.Partition, Offset: raw.Offset}
-		rec := processor.MakeRecord(key, value, hasValue, ts, raw.Headers)
+		rec := processor.MakeRecord(key, hasKey, value, hasValue, ts, raw.Headers)
 		if ts, err = n.cfg.Timestamps(rec, md, partitionTime); err != nil {
 			return fmt.Errorf("timestamp extractor: %w", err)
 		}
@@ -145,7 +146,7 @@ func (n *sourceNode[K, V]) decode(raw *RawRecord, partitionTime int64, out *proc
 	if ts < 0 {
 		return fmt.Errorf("invalid (negative) timestamp %d", ts)
 	}
-	*out = processor.MakeRecord(key, value, hasValue, ts, raw.Headers)
+	*out = processor.MakeRecord(key, hasKey, value, hasValue, ts, raw.Headers)
 	return nil
 }
 
@@ -369,8 +370,13 @@ func (n *sinkNode[K, V]) process(r processor.Record[K, V]) error {
 	}
 	out := OutRecord{Topic: topic, Partition: -1, Timestamp: r.Timestamp(), Headers: r.Headers(), Tombstone: r.IsTombstone()}
 	var err error
-	if out.Key, err = n.cfg.Keys.Serialize(topic, r.Key()); err != nil {
-		return n.t.wrap(n.s.Name, fmt.Errorf("key: %w", err))
+	if r.HasKey() {
+		if out.Key, err = n.cfg.Keys.Serialize(topic, r.Key()); err != nil {
+			return n.t.wrap(n.s.Name, fmt.Errorf("key: %w", err))
+		}
+		if out.Key == nil {
+			out.Key = []byte{} // a key, not a null one
+		}
 	}
 	if !r.IsTombstone() {
 		if out.Value, err = n.cfg.Values.Serialize(topic, r.Value()); err != nil {
