@@ -2,6 +2,7 @@ package rocksdb
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -152,4 +153,55 @@ func TestWindowSupplierValidation(t *testing.T) {
 	if _, err := sup.Open(dir); err == nil {
 		t.Error("Open over a file: no error")
 	}
+}
+
+// A RocksDB window store in a task directory: each segment is a database of its own under
+// <dir>/rocksdb/<name>.
+func ExampleWindowSupplier() {
+	dir, err := os.MkdirTemp("", "tributary-window-example-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+
+	sup, err := WindowSupplier("pageviews-per-hour", window.Options{WindowSize: time.Hour, Retention: 2 * time.Hour})
+	if err != nil {
+		panic(err)
+	}
+	st, err := window.NewBuilder(sup, serde.String, serde.Int64).Build(dir)
+	if err != nil {
+		panic(err)
+	}
+	views := st.(*window.Store[string, int64])
+	defer views.Close()
+
+	const hour = 3_600_000 // ms
+	for _, p := range []struct {
+		page  string
+		start int64
+		n     int64
+	}{{"/home", 0, 12}, {"/docs", 0, 3}, {"/home", hour, 7}, {"/home", 2 * hour, 5}} {
+		if err := views.Put(p.page, p.n, p.start); err != nil {
+			panic(err)
+		}
+	}
+	c, err := views.FetchAll(0, 2*hour)
+	if err != nil {
+		panic(err)
+	}
+	for w, n := range cursor.All(c) {
+		fmt.Printf("%s [%dh, %dh): %d\n", w.Key, w.Start/hour, w.End/hour, n)
+	}
+	if err := c.Err(); err != nil {
+		panic(err)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "rocksdb", "pageviews-per-hour"))
+	for _, e := range entries {
+		fmt.Println(e.Name())
+	}
+	// Output:
+	// /home [1h, 2h): 7
+	// /home [2h, 3h): 5
+	// pageviews-per-hour.0
+	// pageviews-per-hour.7200000
 }

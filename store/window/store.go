@@ -229,6 +229,9 @@ func (s *Store[K, V]) Put(key K, value V, windowStart int64) error {
 // there is nothing to overwrite). Unlike Kafka's, it does not advance the stream time.
 func (s *Store[K, V]) PutTombstone(key K, windowStart int64) error {
 	if s.opts.RetainDuplicates {
+		if !s.engine.IsOpen() {
+			return s.fail("put-tombstone", store.ErrStoreClosed)
+		}
 		return nil
 	}
 	if windowStart < 0 {
