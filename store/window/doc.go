@@ -64,7 +64,10 @@
 // topic with cleanup.policy=compact,delete and retention.ms = retention + 1 day) and record
 // cache over the segmented engine through [Builder.BuildWith], as for key-value stores.
 // Restoration writes changelog records into the segmented engine, which routes each to its
-// segment.
+// segment. (The package imports changelog, against DESIGN.md's dependency direction, for
+// WindowedTopicConfig and to recognise the logging layer, which passes reads through, so
+// that ranges under it still skip the segments outside their time bounds; changelog does
+// not import window, so there is no cycle.)
 //
 // Other deviations from Kafka: [Store.PutTombstone] does not advance the stream time
 // (Kafka's put(key, null) does); range cursors over the in-memory engine see writes made
