@@ -1,13 +1,9 @@
 package rocksdb
 
 import (
-	"errors"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/tributary-go/tributary/internal/segments"
-	"github.com/tributary-go/tributary/store/kv"
 	"github.com/tributary-go/tributary/store/session"
 )
 
@@ -44,40 +40,6 @@ func (s *sessionSupplier) Persistent() bool         { return true }
 func (s *sessionSupplier) Options() session.Options { return s.opts }
 
 func (s *sessionSupplier) Open(dir string) (*segments.Store, error) {
-	f := &sessionSegmentFactory{dir: filepath.Join(dir, "rocksdb", s.name), opts: s.rocks}
+	f := &segmentFactory{dir: filepath.Join(dir, "rocksdb", s.name), opts: s.rocks}
 	return session.OpenSegments(s.name, s.opts, f)
-}
-
-// sessionSegmentFactory opens the segments of a session store as RocksDB databases in
-// directories named after them, under dir.
-type sessionSegmentFactory struct {
-	dir  string
-	opts []Option
-}
-
-func (f *sessionSegmentFactory) Persistent() bool { return true }
-
-func (f *sessionSegmentFactory) Open(name string) (kv.Engine, error) {
-	return Open(name, filepath.Join(f.dir, name), f.opts...)
-}
-
-func (f *sessionSegmentFactory) Drop(name string) error {
-	return Destroy(filepath.Join(f.dir, name))
-}
-
-func (f *sessionSegmentFactory) Existing() ([]string, error) {
-	entries, err := os.ReadDir(f.dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, &DBError{Path: f.dir, Err: err}
-	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() {
-			names = append(names, e.Name())
-		}
-	}
-	return names, nil
 }

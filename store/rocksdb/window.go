@@ -2,8 +2,6 @@ package rocksdb
 
 import (
 	"errors"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -66,45 +64,6 @@ func (s windowSupplier) Options() window.Options { return s.opts }
 
 // Open opens the segmented engine of the task whose directory is dir.
 func (s windowSupplier) Open(dir string) (kv.Engine, error) {
-	f := &windowSegmentFactory{dir: filepath.Join(dir, "rocksdb", s.name), opts: s.rocks}
+	f := &segmentFactory{dir: filepath.Join(dir, "rocksdb", s.name), opts: s.rocks}
 	return segments.Open(s.name, window.KeySchema{}, f, segments.Options{Retention: s.opts.RetentionMs(), Interval: s.opts.SegmentIntervalMs()})
-}
-
-// windowSegmentFactory opens, drops and lists the RocksDB databases of a window store's
-// segments, each in dir/<segment name>.
-type windowSegmentFactory struct {
-	dir  string
-	opts []Option
-}
-
-func (f *windowSegmentFactory) Persistent() bool { return true }
-
-// Open opens (creating it if needed) the database of the named segment.
-func (f *windowSegmentFactory) Open(name string) (kv.Engine, error) {
-	return Open(name, filepath.Join(f.dir, name), f.opts...)
-}
-
-// Drop deletes the database of a closed segment.
-func (f *windowSegmentFactory) Drop(name string) error {
-	return Destroy(filepath.Join(f.dir, name))
-}
-
-// Existing returns the names of the segment directories in dir (none if dir is missing);
-// the segmented engine ignores names that are not its segments'. A directory left behind by
-// a crash during a drop is reopened and dropped again once stream time passes it.
-func (f *windowSegmentFactory) Existing() ([]string, error) {
-	entries, err := os.ReadDir(f.dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, &DBError{Path: f.dir, Err: err}
-	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() {
-			names = append(names, e.Name())
-		}
-	}
-	return names, nil
 }

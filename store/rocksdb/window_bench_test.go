@@ -226,7 +226,7 @@ func BenchmarkWindowDropSegment(b *testing.B) {
 		b.Run("segment-alone/"+v.name+"/records="+strconv.Itoa(n), func(b *testing.B) {
 			var m dropMeter
 			for range b.N {
-				f := &windowSegmentFactory{dir: b.TempDir()}
+				f := &segmentFactory{dir: b.TempDir()}
 				e, err := f.Open("drop.0")
 				if err != nil {
 					b.Fatal(err)
