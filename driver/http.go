@@ -189,42 +189,39 @@ func (h *QueryHandler) route(w http.ResponseWriter, r *http.Request) storeRoute 
 // and keys and values are written as JSON (encoding/json). keys must be the store's key
 // serde (it locates a key's partition and orders merged ranges).
 func Serve[K, V any](h *QueryHandler, name string, keys serde.Serde[K], parseKey func(string) (K, error)) error {
+	return h.register(name, &kvRoute[K, V]{routeBase[K]{h, name, keys, parseKey}})
+}
+
+// register adds the route of store name, which the topology must have.
+func (h *QueryHandler) register(name string, rt storeRoute) error {
 	if _, err := h.d.subOfStore(name); err != nil {
 		return err
 	}
 	h.mu.Lock()
-	h.stores[name] = &kvRoute[K, V]{h: h, name: name, keys: keys, parse: parseKey}
+	h.stores[name] = rt
 	h.mu.Unlock()
 	return nil
 }
 
-type kvRoute[K, V any] struct {
+// routeBase is what every store route has: the store, its key serde and the URL key parser.
+type routeBase[K any] struct {
 	h     *QueryHandler
 	name  string
 	keys  serde.Serde[K]
 	parse func(string) (K, error)
 }
+
+type kvRoute[K, V any] struct{ routeBase[K] }
 
 func (*kvRoute[K, V]) kind() string { return "key-value" }
 
 // ServeSession registers the session store name with h (routes /stores/{name}/sessions/…),
 // as Serve does for key-value stores.
 func ServeSession[K, AGG any](h *QueryHandler, name string, keys serde.Serde[K], parseKey func(string) (K, error)) error {
-	if _, err := h.d.subOfStore(name); err != nil {
-		return err
-	}
-	h.mu.Lock()
-	h.stores[name] = &sessionStoreRoute[K, AGG]{h: h, name: name, keys: keys, parse: parseKey}
-	h.mu.Unlock()
-	return nil
+	return h.register(name, &sessionStoreRoute[K, AGG]{routeBase[K]{h, name, keys, parseKey}})
 }
 
-type sessionStoreRoute[K, AGG any] struct {
-	h     *QueryHandler
-	name  string
-	keys  serde.Serde[K]
-	parse func(string) (K, error)
-}
+type sessionStoreRoute[K, AGG any] struct{ routeBase[K] }
 
 func (*sessionStoreRoute[K, AGG]) kind() string { return "session" }
 
@@ -269,21 +266,10 @@ func (rt *sessionStoreRoute[K, AGG]) sessions(w http.ResponseWriter, r *http.Req
 // ServeWindow registers the window store name with h (routes /stores/{name}/windows/{key}
 // and /stores/{name}/windows), as Serve does for key-value stores.
 func ServeWindow[K, V any](h *QueryHandler, name string, keys serde.Serde[K], parseKey func(string) (K, error)) error {
-	if _, err := h.d.subOfStore(name); err != nil {
-		return err
-	}
-	h.mu.Lock()
-	h.stores[name] = &windowStoreRoute[K, V]{h: h, name: name, keys: keys, parse: parseKey}
-	h.mu.Unlock()
-	return nil
+	return h.register(name, &windowStoreRoute[K, V]{routeBase[K]{h, name, keys, parseKey}})
 }
 
-type windowStoreRoute[K, V any] struct {
-	h     *QueryHandler
-	name  string
-	keys  serde.Serde[K]
-	parse func(string) (K, error)
-}
+type windowStoreRoute[K, V any] struct{ routeBase[K] }
 
 func (*windowStoreRoute[K, V]) kind() string { return "window" }
 
@@ -340,16 +326,9 @@ func (rt *windowStoreRoute[K, V]) windows(w http.ResponseWriter, r *http.Request
 		return
 	}
 	if r.Header.Get(ForwardedHeader) == "" && r.URL.Query().Get("local") != "true" {
-		for _, md := range d.AllMetadata() {
-			if md.Host == d.host || md.Host == (HostInfo{}) {
-				continue
-			}
-			var remote []windowedEntry[K, V]
-			if err := rt.h.fetch(r.Context(), md.Host, r.URL, &remote); err != nil {
-				writeError(w, http.StatusBadGateway, err)
-				return
-			}
-			out = append(out, remote...)
+		var ok bool
+		if out, ok = gatherRemote(rt.h, w, r, out); !ok {
+			return
 		}
 		sort.SliceStable(out, func(i, j int) bool {
 			a, _ := rt.keys.Serialize(rt.name, out[i].Key)
@@ -448,16 +427,9 @@ func (rt *kvRoute[K, V]) scan(w http.ResponseWriter, r *http.Request, from, to *
 		return
 	}
 	if r.Header.Get(ForwardedHeader) == "" && r.URL.Query().Get("local") != "true" {
-		for _, md := range d.AllMetadata() {
-			if md.Host == d.host || md.Host == (HostInfo{}) {
-				continue
-			}
-			var remote []entry[K, V]
-			if err := rt.h.fetch(r.Context(), md.Host, r.URL, &remote); err != nil {
-				writeError(w, http.StatusBadGateway, err)
-				return
-			}
-			out = append(out, remote...)
+		var ok bool
+		if out, ok = gatherRemote(rt.h, w, r, out); !ok {
+			return
 		}
 		topic := rt.name
 		sort.SliceStable(out, func(i, j int) bool {
@@ -470,6 +442,24 @@ func (rt *kvRoute[K, V]) scan(w http.ResponseWriter, r *http.Request, from, to *
 		out = []entry[K, V]{}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// gatherRemote appends to out the answers of every other instance with an endpoint to the
+// same request (marked as forwarded, so that each answers from its own tasks); on a failure
+// it answers 502 and reports false.
+func gatherRemote[E any](h *QueryHandler, w http.ResponseWriter, r *http.Request, out []E) ([]E, bool) {
+	for _, md := range h.d.AllMetadata() {
+		if md.Host == h.d.host || md.Host == (HostInfo{}) {
+			continue
+		}
+		var remote []E
+		if err := h.fetch(r.Context(), md.Host, r.URL, &remote); err != nil {
+			writeError(w, http.StatusBadGateway, err)
+			return nil, false
+		}
+		out = append(out, remote...)
+	}
+	return out, true
 }
 
 // forward proxies a request to the instance at host.
