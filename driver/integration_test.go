@@ -256,9 +256,9 @@ func TestRestartRestoration(t *testing.T) {
 	}
 	changelogRecords := countRecords(t, c, changelog.TopicName("wc", wordcount.StoreName))
 
-	run := func(name, dir string) int64 {
+	run := func(name, dir string, opts ...driver.Option) int64 {
 		l := &countingListener{}
-		d := start(t, c, dir, driver.RestoreListener(l))
+		d := start(t, c, dir, append(opts, driver.RestoreListener(l))...)
 		eventually(t, name, 30*time.Second, func() string { return diffCounts(storeContents(t, d), truth) })
 		if err := d.Close(); err != nil {
 			t.Fatal(err)
@@ -272,7 +272,7 @@ func TestRestartRestoration(t *testing.T) {
 	if err := os.RemoveAll(dirA); err != nil {
 		t.Fatal(err)
 	}
-	if full := run("restart with state deleted", dirA); full != changelogRecords {
+	if full := run("restart with state deleted", dirA, driver.RestoreBufferBytes(0)); full != changelogRecords {
 		t.Errorf("restart with the state dir deleted restored %d records, want all %d", full, changelogRecords)
 	}
 	// Corrupt every checkpoint file.

@@ -99,6 +99,7 @@ type config struct {
 	replication       int16
 	maxPollRecords    int
 	pollInterval      time.Duration
+	restoreBuffer     int64 // -1: the restorer's default
 }
 
 func defaultConfig() config {
@@ -110,6 +111,7 @@ func defaultConfig() config {
 		cacheMaxBytes:  10 << 20,
 		replication:    -1,
 		maxPollRecords: 1000,
+		restoreBuffer:  -1,
 		pollInterval:   100 * time.Millisecond,
 		logger:         slog.Default(),
 	}
@@ -249,3 +251,11 @@ func ReplicationFactor(n int16) Option { return optionFunc(func(c *config) { c.r
 // MaxPollRecords sets max.poll.records, default 1000 (Kafka Streams' default): the most
 // records a worker takes from its client per loop.
 func MaxPollRecords(n int) Option { return optionFunc(func(c *config) { c.maxPollRecords = n }) }
+
+// RestoreBufferBytes sets how much each worker may hold while restoring to deduplicate a
+// changelog's writes per key before writing them in key order (changelog.RestoreBufferBytes),
+// default 64 MiB; 0 writes every record in log order. No Kafka setting: Kafka Streams
+// restores record by record.
+func RestoreBufferBytes(n int64) Option {
+	return optionFunc(func(c *config) { c.restoreBuffer = max(n, 0) })
+}

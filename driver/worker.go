@@ -896,6 +896,9 @@ func (w *worker) restore(ctx context.Context, tasks []*runTask) error {
 		}
 		defer rcl.Close()
 		opts := []changelog.RestoreOption{changelog.Logger(w.d.cfg.logger)}
+		if w.d.cfg.restoreBuffer >= 0 {
+			opts = append(opts, changelog.RestoreBufferBytes(w.d.cfg.restoreBuffer))
+		}
 		if w.d.cfg.restoreListener != nil {
 			opts = append(opts, changelog.Listener(w.d.cfg.restoreListener))
 		}
