@@ -35,3 +35,16 @@ func WindowedTopicConfig(storeRetention time.Duration) map[string]string {
 	ms := (storeRetention + WindowedRetentionExtra).Milliseconds()
 	return map[string]string{"cleanup.policy": "compact,delete", "retention.ms": strconv.FormatInt(ms, 10)}
 }
+
+// RepartitionTopicConfig returns the topic configs of a repartition topic (Kafka's
+// RepartitionTopicConfig defaults): cleanup.policy=delete, segment.bytes=52428800 (50 MiB),
+// retention.ms=-1 (Kafka's Long.MAX_VALUE: records are purged once committed, not by age) and
+// message.timestamp.type=CreateTime.
+func RepartitionTopicConfig() map[string]string {
+	return map[string]string{
+		"cleanup.policy":         "delete",
+		"segment.bytes":          "52428800",
+		"retention.ms":           "-1",
+		"message.timestamp.type": "CreateTime",
+	}
+}

@@ -172,6 +172,7 @@ func New(t *topology.Topology, opts ...Option) (*Driver, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("driver: %w", err)
 	}
+	g = g.ForApplication(cfg.applicationID) // internal topics are "<application.id>-<name>"
 	d := &Driver{
 		cfg: cfg, top: t, graph: g,
 		topicSub: map[string]int{}, subs: map[int]*engine.Subtopology{}, subTasks: map[int]int{},
@@ -381,7 +382,9 @@ func (d *Driver) Close() error {
 func (d *Driver) prepareTopics(ctx context.Context) error {
 	var sources []string
 	for t := range d.topicSub {
-		sources = append(sources, t)
+		if _, internal := d.graph.Internal[t]; !internal {
+			sources = append(sources, t)
+		}
 	}
 	sort.Strings(sources)
 	details, err := d.adm.ListTopics(ctx, sources...)
@@ -407,8 +410,11 @@ func (d *Driver) prepareTopics(ctx context.Context) error {
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("driver: %w", err)
 	}
-	// Changelog topics: one partition per task of the store's sub-topology.
 	wants := map[string]want{}
+	if err := d.sizeInternalTopics(wants); err != nil {
+		return err
+	}
+	// Changelog topics: one partition per task of the store's sub-topology.
 	for _, s := range d.graph.Subtopologies {
 		for _, name := range s.Stores {
 			b := d.graph.Stores[name].Builder
@@ -422,7 +428,7 @@ func (d *Driver) prepareTopics(ctx context.Context) error {
 			if c, ok := b.(store.ChangelogConfigured); ok {
 				cfgs = c.ChangelogTopicConfig()
 			}
-			wants[changelog.TopicName(d.cfg.applicationID, name)] = want{d.subTasks[s.ID], cfgs, name}
+			wants[changelog.TopicName(d.cfg.applicationID, name)] = want{partitions: d.subTasks[s.ID], configs: cfgs, store: name}
 		}
 	}
 	if len(wants) == 0 {
@@ -437,7 +443,7 @@ func (d *Driver) prepareTopics(ctx context.Context) error {
 		w := wants[name]
 		if td, ok := existing[name]; ok && td.Err == nil {
 			if len(td.Partitions) != w.partitions {
-				errs = append(errs, fmt.Errorf("changelog topic %s of store %s has %d partitions, want %d (one per task)", name, w.store, len(td.Partitions), w.partitions))
+				errs = append(errs, fmt.Errorf("%s has %d partitions, want %d (one per task)", w.describe(name), len(td.Partitions), w.partitions))
 			}
 			continue
 		}
@@ -450,10 +456,10 @@ func (d *Driver) prepareTopics(ctx context.Context) error {
 			err = resp.Err
 		}
 		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
-			errs = append(errs, fmt.Errorf("creating changelog topic %s of store %s: %w", name, w.store, err))
+			errs = append(errs, fmt.Errorf("creating %s: %w", w.describe(name), err))
 			continue
 		}
-		d.cfg.logger.Info("tributary: created changelog topic", "topic", name, "partitions", w.partitions)
+		d.cfg.logger.Info("tributary: created topic", "topic", name, "partitions", w.partitions, "what", w.describe(name))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("driver: %w", err)
@@ -494,11 +500,78 @@ func (d *Driver) waitTopicsReady(ctx context.Context, names []string, wants map[
 	}
 }
 
+// sizeInternalTopics works out the partition count of each internal topic — its own, or
+// that of the sub-topology writing to it, as Kafka sizes repartition topics — and with it the
+// task count of the sub-topologies reading it; it adds the topics to wants.
+func (d *Driver) sizeInternalTopics(wants map[string]want) error {
+	if len(d.graph.Internal) == 0 {
+		return nil
+	}
+	counts := map[string]int{}
+	for range len(d.graph.Internal) + 1 {
+		progress := false
+		for name, it := range d.graph.Internal {
+			if _, done := counts[name]; done {
+				continue
+			}
+			n := it.Partitions
+			if n == 0 {
+				known := true
+				for _, sub := range d.graph.Subtopologies {
+					for _, node := range sub.Nodes {
+						if node.Kind == engine.Sink && node.Topic == name {
+							d.mu.RLock()
+							tasks := d.subTasks[sub.ID]
+							d.mu.RUnlock()
+							if tasks == 0 {
+								known = false
+							}
+							n = max(n, tasks)
+						}
+					}
+				}
+				if !known || n == 0 {
+					continue
+				}
+			}
+			counts[name] = n
+			progress = true
+			if sub, ok := d.topicSub[name]; ok {
+				d.mu.Lock()
+				d.subTasks[sub] = max(d.subTasks[sub], n)
+				d.mu.Unlock()
+			}
+		}
+		if !progress {
+			break
+		}
+	}
+	for name, it := range d.graph.Internal {
+		n, ok := counts[name]
+		if !ok {
+			return fmt.Errorf("driver: cannot size internal topic %s: no sub-topology with known partitions writes to it", name)
+		}
+		cfgs := changelog.RepartitionTopicConfig()
+		maps.Copy(cfgs, it.Config)
+		wants[name] = want{partitions: n, configs: cfgs, kind: "internal topic"}
+	}
+	return nil
+}
+
 // want is a changelog topic to have.
 type want struct {
 	partitions int
 	configs    map[string]string
-	store      string
+	store      string // the store of a changelog
+	kind       string // "internal topic", or "" for a changelog
+}
+
+// describe names the topic for messages.
+func (w want) describe(name string) string {
+	if w.kind != "" {
+		return w.kind + " " + name
+	}
+	return "changelog topic " + name + " of store " + w.store
 }
 
 // registerTask makes a task visible to interactive queries; unregisterTask hides it.

@@ -151,6 +151,7 @@ func NewTopologyTestDriver(top *topology.Topology, opts ...Option) (*TopologyTes
 			return nil, err
 		}
 	}
+	g = g.ForApplication(o.appID) // internal topics are "<application.id>-<name>", as in Kafka
 	d := &TopologyTestDriver{g: g, opts: o, wall: o.start.UnixMilli(), offsets: map[string]int64{}, outputs: map[string]*outQueue{}, globalStore: map[string]store.StateStore{}}
 	if d.opts.stateDir == "" {
 		dir, err := os.MkdirTemp("", "tributary-ttd-")

@@ -820,3 +820,38 @@ func TestProcessingHandler(t *testing.T) {
 		}
 	})
 }
+
+// ForApplication renames internal topics "<app>-<name>" in sources, sinks, sub-topologies and
+// Internal (Kafka's decorateTopic), leaves other topics alone, and does not change the graph
+// it copies.
+func TestGraphForApplication(t *testing.T) {
+	b := topology.NewBuilder()
+	topology.AddSource(b, "in", topology.Source[int32, int32]{Topics: []string{"input"}, Keys: serde.Int32, Values: serde.Int32})
+	topology.AddSink(b, "to-rep", topology.Sink[int32, int32]{Topic: "x-repartition", Keys: serde.Int32, Values: serde.Int32}, "in")
+	topology.AddSource(b, "from-rep", topology.Source[int32, int32]{Topics: []string{"x-repartition"}, Keys: serde.Int32, Values: serde.Int32})
+	topology.AddSink(b, "out", topology.Sink[int32, int32]{Topic: "output", Keys: serde.Int32, Values: serde.Int32}, "from-rep")
+	g := graphOf(t, b)
+	if g.ForApplication("app") != g {
+		t.Error("a graph without internal topics should be returned as is")
+	}
+	g.Internal = map[string]engine.InternalTopic{"x-repartition": {Partitions: 3}}
+	r := g.ForApplication("app")
+	if got := r.ByName["to-rep"].Topic; got != "app-x-repartition" {
+		t.Errorf("sink topic %q, want app-x-repartition", got)
+	}
+	if got := r.ByName["from-rep"].Topics; len(got) != 1 || got[0] != "app-x-repartition" {
+		t.Errorf("source topics %v, want [app-x-repartition]", got)
+	}
+	if got := r.ByName["out"].Topic; got != "output" {
+		t.Errorf("external sink topic renamed to %q", got)
+	}
+	if _, ok := r.Internal["app-x-repartition"]; !ok || r.Internal["app-x-repartition"].Partitions != 3 {
+		t.Errorf("Internal = %v", r.Internal)
+	}
+	if g.ByName["to-rep"].Topic != "x-repartition" || g.Subtopologies[1].SourceTopics[0] != "x-repartition" {
+		t.Error("ForApplication changed the original graph")
+	}
+	if r.Subtopologies[1].SourceTopics[0] != "app-x-repartition" || r.Subtopologies[1].Nodes[0] != r.ByName[r.Subtopologies[1].Nodes[0].Name] {
+		t.Errorf("sub-topology not renamed or not pointing at the copied specs: %v", r.Subtopologies[1].SourceTopics)
+	}
+}

@@ -10,6 +10,7 @@ package engine
 import (
 	"errors"
 	"regexp"
+	"slices"
 
 	"github.com/tributary-go/tributary/store"
 )
@@ -52,8 +53,9 @@ type NodeSpec struct {
 	// InType and OutType name the record types, for error messages ("string, int64").
 	InType, OutType string
 
-	// New creates the runtime node for one task.
-	New func() Node
+	// New creates the runtime node for one task from its spec (s itself, or the copy a
+	// graph resolved for an application holds).
+	New func(s *NodeSpec) Node
 	// Out is a value of type marker[KOut, VOut] (nil for sinks); Accepts reports whether the
 	// node can receive records from a parent whose Out is out.
 	Out     any
@@ -93,6 +95,73 @@ type Graph struct {
 	// Globals are the groups of global stores (a source and a processor each); their ids
 	// come from the same counter as the sub-topologies', as in Kafka.
 	Globals []*Subtopology
+	// Internal are the topics the topology owns (repartition topics), by their names in
+	// the topology; at run time they are "<application.id>-<name>" (ForApplication).
+	Internal map[string]InternalTopic
+}
+
+// InternalTopic is a topic a topology creates and owns (Kafka's InternalTopicConfig).
+type InternalTopic struct {
+	// Partitions is the partition count; 0 means that of the sub-topology writing to it
+	// (its source topics' maximum), as Kafka sizes repartition topics.
+	Partitions int
+	// Config are the topic configs (Kafka's RepartitionTopicConfig for repartition topics).
+	Config map[string]string
+}
+
+// ForApplication returns the graph with every internal topic renamed
+// "<applicationID>-<name>" in its sources, sinks, sub-topologies and Internal (Kafka's
+// InternalTopologyBuilder.decorateTopic); the graph itself is unchanged. A graph without
+// internal topics is returned as is.
+func (g *Graph) ForApplication(applicationID string) *Graph {
+	if len(g.Internal) == 0 {
+		return g
+	}
+	rename := func(t string) string {
+		if _, ok := g.Internal[t]; ok {
+			return applicationID + "-" + t
+		}
+		return t
+	}
+	out := *g
+	out.ByName = make(map[string]*NodeSpec, len(g.ByName))
+	out.Nodes = make([]*NodeSpec, len(g.Nodes))
+	specs := map[*NodeSpec]*NodeSpec{}
+	for i, n := range g.Nodes {
+		c := *n
+		c.Topics = make([]string, len(n.Topics))
+		for j, t := range n.Topics {
+			c.Topics[j] = rename(t)
+		}
+		if n.Topic != "" {
+			c.Topic = rename(n.Topic)
+		}
+		out.Nodes[i], out.ByName[c.Name], specs[n] = &c, &c, &c
+	}
+	copySubs := func(subs []*Subtopology) []*Subtopology {
+		res := make([]*Subtopology, len(subs))
+		for i, s := range subs {
+			c := *s
+			c.Nodes = make([]*NodeSpec, len(s.Nodes))
+			for j, n := range s.Nodes {
+				c.Nodes[j] = specs[n]
+			}
+			c.SourceTopics = make([]string, len(s.SourceTopics))
+			for j, t := range s.SourceTopics {
+				c.SourceTopics[j] = rename(t)
+			}
+			slices.Sort(c.SourceTopics)
+			res[i] = &c
+		}
+		return res
+	}
+	out.Subtopologies = copySubs(g.Subtopologies)
+	out.Globals = copySubs(g.Globals)
+	out.Internal = make(map[string]InternalTopic, len(g.Internal))
+	for name, t := range g.Internal {
+		out.Internal[rename(name)] = t
+	}
+	return &out
 }
 
 // marker is a type token: a value of marker[K, V] stands for records of Record[K, V].

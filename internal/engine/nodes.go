@@ -85,7 +85,7 @@ type SourceConfig[K, V any] struct {
 func NewSourceSpec[K, V any](name string, cfg SourceConfig[K, V]) *NodeSpec {
 	s := &NodeSpec{Kind: Source, Name: name, OutType: typeNames[K, V](), Out: Out[K, V]()}
 	borrow, _ := cfg.Values.(serde.Borrower[V])
-	s.New = func() Node { return &sourceNode[K, V]{s: s, cfg: cfg, borrow: borrow} }
+	s.New = func(s *NodeSpec) Node { return &sourceNode[K, V]{s: s, cfg: cfg, borrow: borrow} }
 	return s
 }
 
@@ -165,7 +165,7 @@ func (n *sourceNode[K, V]) forward(r processor.Record[K, V]) error {
 func NewProcessorSpec[KIn, VIn, KOut, VOut any](name string, supplier processor.Supplier[KIn, VIn, KOut, VOut]) *NodeSpec {
 	s := &NodeSpec{Kind: Processor, Name: name, InType: typeNames[KIn, VIn](), OutType: typeNames[KOut, VOut](),
 		Out: Out[KOut, VOut](), Accepts: Accepts[KIn, VIn]()}
-	s.New = func() Node { return &procNode[KIn, VIn, KOut, VOut]{s: s, supplier: supplier} }
+	s.New = func(s *NodeSpec) Node { return &procNode[KIn, VIn, KOut, VOut]{s: s, supplier: supplier} }
 	return s
 }
 
@@ -257,7 +257,7 @@ func childNames[K, V any](cs []receiver[K, V]) []string {
 func NewFixedKeyProcessorSpec[K, VIn, VOut any](name string, supplier processor.FixedKeySupplier[K, VIn, VOut]) *NodeSpec {
 	s := &NodeSpec{Kind: Processor, Name: name, InType: typeNames[K, VIn](), OutType: typeNames[K, VOut](),
 		Out: Out[K, VOut](), Accepts: Accepts[K, VIn]()}
-	s.New = func() Node { return &fixedNode[K, VIn, VOut]{s: s, supplier: supplier} }
+	s.New = func(s *NodeSpec) Node { return &fixedNode[K, VIn, VOut]{s: s, supplier: supplier} }
 	return s
 }
 
@@ -340,7 +340,7 @@ type SinkConfig[K, V any] struct {
 func NewSinkSpec[K, V any](name string, cfg SinkConfig[K, V]) *NodeSpec {
 	s := &NodeSpec{Kind: Sink, Name: name, Topic: cfg.Topic, TopicChooser: cfg.ChooserName,
 		InType: typeNames[K, V](), Accepts: Accepts[K, V]()}
-	s.New = func() Node { return &sinkNode[K, V]{s: s, cfg: cfg} }
+	s.New = func(s *NodeSpec) Node { return &sinkNode[K, V]{s: s, cfg: cfg} }
 	return s
 }
 
@@ -361,7 +361,7 @@ func (n *sinkNode[K, V]) connect(child Node) error {
 }
 
 func (n *sinkNode[K, V]) process(r processor.Record[K, V]) error {
-	topic := n.cfg.Topic
+	topic := n.s.Topic // the spec's: internal topics are renamed per application
 	if n.cfg.Chooser != nil {
 		topic = n.cfg.Chooser(r.Key(), r.Value(), n.t.meta)
 		if topic == "" {

@@ -234,7 +234,7 @@ func NewTask(g *Graph, sub *Subtopology, partition int32, cfg Config) (*Task, er
 		stores:     map[string]store.StateStore{},
 	}
 	for _, s := range sub.Nodes {
-		n := s.New()
+		n := s.New(s)
 		t.nodes = append(t.nodes, n)
 		t.byName[s.Name] = n
 	}
