@@ -172,6 +172,10 @@ type KStream[K, V any] struct {
 // Name returns the name of the node whose records the stream carries.
 func (s *KStream[K, V]) Name() string { return s.name }
 
+// needsRepartition reports whether a grouping or join of the stream must repartition it
+// first (stage 2 of the DSL reads it).
+func (s *KStream[K, V]) needsRepartition() bool { return s.repartitionRequired }
+
 // child returns a stream of the same types on node name, inheriting serdes and the
 // repartition flag.
 func (s *KStream[K, V]) child(name string) *KStream[K, V] {
