@@ -3,12 +3,14 @@ package topology_test
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/serde"
 	"github.com/tributary-go/tributary/testutil"
 	"github.com/tributary-go/tributary/topology"
@@ -469,4 +471,40 @@ func TestDSLBuildErrors(t *testing.T) {
 			t.Errorf("error %q does not contain %q", err, want)
 		}
 	}
+}
+
+// KStreamImplTest.shouldProcessFromSourceThatMatchPattern: a stream of the topics matching
+// topic-\d.
+func TestDSLStreamPattern(t *testing.T) {
+	sb := topology.NewStreamsBuilder()
+	topology.StreamPattern(sb, regexp.MustCompile(`topic-\d`), topology.Consumed[string, string]{Keys: serde.String, Values: serde.String}).
+		To("out")
+	d := newDriver(t, sb)
+	for _, p := range []struct {
+		topic, k, v string
+		ts          int64
+	}{{"topic-3", "A", "aa", 1}, {"topic-4", "B", "bb", 5}, {"topic-5", "C", "cc", 10}, {"topic-6", "D", "dd", 8}, {"topic-7", "E", "ee", 3}} {
+		must(t, testutil.CreateInputTopic(d, p.topic, serde.String, serde.String).PipeInputWithTimestamp(p.k, p.v, p.ts))
+	}
+	check(t, readAll(t, testutil.CreateOutputTopic(d, "out", serde.String, serde.String)),
+		[]kvt[string, string]{{"A", "aa", 1}, {"B", "bb", 5}, {"C", "cc", 10}, {"D", "dd", 8}, {"E", "ee", 3}})
+}
+
+// KStreamImplTest.shouldSendDataToDynamicTopics: a topic chooser builds the topic from the
+// input topic, the key and the value's first letter; streams of those topics read them back.
+func TestDSLToChooser(t *testing.T) {
+	ss := topology.Consumed[string, string]{Keys: serde.String, Values: serde.String}
+	sb := topology.NewStreamsBuilder()
+	topology.Stream(sb, "topic", ss).ToChooser(func(k, v string, md processor.RecordMetadata) string {
+		return md.Topic + "-" + k + "-" + v[:1]
+	}, topology.Produced[string, string]{Keys: serde.String, Values: serde.String})
+	topology.Stream(sb, "topic-a-v", ss).To("got-a")
+	topology.Stream(sb, "topic-b-v", ss).To("got-b")
+	d := newDriver(t, sb)
+	in := testutil.CreateInputTopic(d, "topic", serde.String, serde.String)
+	must(t, in.PipeInput("a", "v1"))
+	must(t, in.PipeInput("a", "v2"))
+	must(t, in.PipeInput("b", "v1"))
+	check(t, readAll(t, testutil.CreateOutputTopic(d, "got-a", serde.String, serde.String)), []kvt[string, string]{{"a", "v1", 0}, {"a", "v2", 0}})
+	check(t, readAll(t, testutil.CreateOutputTopic(d, "got-b", serde.String, serde.String)), []kvt[string, string]{{"b", "v1", 0}})
 }
