@@ -28,6 +28,18 @@ type Builder struct {
 	// prints a processor's stores in the order of a Java HashSet filled in that order.
 	conns [][2]string
 	errs  []error
+	// internal are the topics the topology owns (the DSL's repartition topics), copied into
+	// the compiled graph's Internal map by Build.
+	internal map[string]engine.InternalTopic
+}
+
+// addInternalTopic declares topic as owned by the topology: the runtime names it
+// "<application.id>-<topic>" and creates it (see engine.Graph.Internal).
+func (b *Builder) addInternalTopic(topic string, t engine.InternalTopic) {
+	if b.internal == nil {
+		b.internal = map[string]engine.InternalTopic{}
+	}
+	b.internal[topic] = t
 }
 
 // NewBuilder returns an empty builder.
@@ -360,6 +372,12 @@ func (b *Builder) Build() (*Topology, error) {
 		return nil, err
 	}
 	g := &engine.Graph{Nodes: b.nodes, ByName: b.byName, Children: children, Stores: b.stores, StoreOrder: b.storeOrder}
+	if len(b.internal) > 0 {
+		g.Internal = make(map[string]engine.InternalTopic, len(b.internal))
+		for name, t := range b.internal {
+			g.Internal[name] = t
+		}
+	}
 	g.Subtopologies, g.Globals = groups(b.nodes, b.stores)
 	return &Topology{g: g}, nil
 }
