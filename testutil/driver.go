@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tributary-go/tributary/changelog"
 	"github.com/tributary-go/tributary/internal/engine"
 	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/store"
@@ -168,6 +169,7 @@ func NewTopologyTestDriver(top *topology.Topology, opts ...Option) (*TopologyTes
 		OnDeserializationError: o.onDeser,
 		OnProcessingError:      o.onProc,
 		GlobalStores:           d.globalStore,
+		OpenStore:              openCached(changelog.NewCache(10 << 20)),
 	}
 	for _, sub := range g.Globals {
 		t, err := engine.NewTask(g, sub, 0, cfg)
@@ -463,4 +465,22 @@ func (d *TopologyTestDriver) Close() error {
 		_ = os.Remove(appDir)
 	}
 	return errors.Join(errs...)
+}
+
+// openCached opens key-value stores whose builder asks for caching behind a record cache
+// (as the Kafka runtime does, and Kafka's TopologyTestDriver), so that a processor that
+// forwards on the cache's flush (the DSL's aggregations) works here too. The driver commits
+// — and so flushes the caches — after every input record, so a cached store gives the same
+// output as an uncached one. Stores are not logged: the driver has no changelog.
+func openCached(cache *changelog.Cache) func(t *engine.Task, b store.Builder, dir string) (store.StateStore, error) {
+	return func(t *engine.Task, b store.Builder, dir string) (store.StateStore, error) {
+		wb, ok := b.(kv.Wrappable)
+		l, logged := b.(store.Logged)
+		if !ok || !logged || !l.CachingEnabled() {
+			return b.Build(dir)
+		}
+		return wb.BuildWith(dir, func(e kv.Engine) (kv.Engine, error) {
+			return changelog.NewCachedEngine(e, cache, t.RecordContext), nil
+		})
+	}
 }

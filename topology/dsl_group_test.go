@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tributary-go/tributary/changelog"
 	"github.com/tributary-go/tributary/serde"
 	"github.com/tributary-go/tributary/store/kv"
 	"github.com/tributary-go/tributary/store/rocksdb"
@@ -65,8 +66,13 @@ func TestDSLCount(t *testing.T) {
 		}
 		d := newDriver(t, sb)
 		groupedProcessData(t, d)
-		// The TopologyTestDriver puts no record cache in front of stores and commits after
-		// every record: caching on gives the same updates as caching off.
+		// The TopologyTestDriver flushes the record cache after every record: caching on
+		// gives the same updates as caching off, forwarded by the cache's flush listener.
+		st, err := testutil.KeyValueStore[string, int64](d, "count")
+		must(t, err)
+		if _, ok := kv.Find[*changelog.CachedEngine](st.Engine()); ok != caching {
+			t.Errorf("caching %v: store has a record cache: %v", caching, ok)
+		}
 		check(t, readAll(t, testutil.CreateOutputTopic(d, "out", serde.String, serde.Int64)),
 			[]kvt[string, int64]{{"1", 1, 5}, {"2", 1, 1}, {"1", 2, 3}, {"1", 3, 10}, {"3", 1, 8}, {"3", 2, 9}})
 		storeHas(t, d, "count", map[string]int64{"1": 3, "2": 1, "3": 2})

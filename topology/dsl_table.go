@@ -73,8 +73,8 @@ type Materialized[K, V any] struct {
 	Values serde.Serde[V]
 	// CachingDisabled turns the record cache off; by default DSL stores are cached, as in
 	// Kafka Streams: updates to a key are deduplicated between commits and forwarded when the
-	// cache flushes. The TopologyTestDriver commits after every record and puts no cache in
-	// front of the stores, so there caching on and off give the same output.
+	// cache flushes. The TopologyTestDriver commits (and so flushes) after every record, so
+	// there caching on and off give the same output.
 	CachingDisabled bool
 	// LoggingDisabled turns the changelog off (on by default); LogConfig adds topic configs
 	// to the changelog's defaults.
