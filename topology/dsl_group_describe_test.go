@@ -101,3 +101,27 @@ func TestDSLDescribeWordCountGeneratedNames(t *testing.T) {
 		"      <-- KTABLE-TOSTREAM-0000000008\n"+
 		"\n")
 }
+
+// A user-named repartition topic is made once per grouped stream and read by each of its
+// aggregations (GroupedStreamAggregateBuilder.build reuses the repartition node when
+// Grouped names it); the names of the skipped nodes are burnt all the same.
+func TestDSLNamedRepartitionReused(t *testing.T) {
+	sb := NewStreamsBuilder()
+	rekeyed := SelectKey(Stream(sb, "in", dslStrings), func(_, v string) string { return v })
+	g := GroupByKey(rekeyed, Grouped[string, string]{Keys: serde.String, Name: "by-value"})
+	a, b := Count(g, memCount), Count(g, memCount)
+	top, err := sb.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(top.g.Internal) != 1 {
+		t.Errorf("internal topics %v, want by-value-repartition only", top.g.Internal)
+	}
+	if got := top.g.Children["by-value-repartition-source"]; len(got) != 2 || got[0] != a.Name() || got[1] != b.Name() {
+		t.Errorf("children of the repartition source = %v, want %s and %s", got, a.Name(), b.Name())
+	}
+	// source 0, key-select 1; store 2, count 3, three burnt; store 7, count 8.
+	if a.Name() != "KSTREAM-AGGREGATE-0000000003" || b.Name() != "KSTREAM-AGGREGATE-0000000008" || b.StoreName() != "KSTREAM-AGGREGATE-STATE-STORE-0000000007" {
+		t.Errorf("names %s, %s, %s", a.Name(), b.Name(), b.StoreName())
+	}
+}
