@@ -113,7 +113,12 @@ func TestDSLAggregateSkipsNullKeys(t *testing.T) {
 	in := testutil.CreateInputTopic(d, "topic", serde.String, serde.String)
 	must(t, in.PipeValue("no key"))
 	must(t, in.PipeInputWithTimestamp("k", "v", 1))
+	must(t, in.PipeTombstone("k"))
 	check(t, readAll(t, testutil.CreateOutputTopic(d, "out", serde.String, serde.Int64)), []kvt[string, int64]{{"k", 1, 1}})
+	// Both skipped records count in dropped-records, as Kafka's droppedRecordsSensor.
+	if n := d.DroppedRecords(); n != 2 {
+		t.Errorf("DroppedRecords() = %d, want 2 (the null key and the tombstone)", n)
+	}
 }
 
 // A key-changing operation before GroupByKey inserts a repartition topic, named

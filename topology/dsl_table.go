@@ -299,9 +299,18 @@ func (p *aggProc[K, V, VA]) flushed(e changelog.FlushedEntry) error {
 
 func (p *aggProc[K, V, VA]) Close() error { return nil }
 
+// droppedRecorder is implemented by the task engine's processor contexts: DSL processors
+// count the records they skip in the task's dropped-records metric.
+type droppedRecorder interface{ RecordDropped() }
+
 func (p *aggProc[K, V, VA]) Process(r processor.Record[K, V]) error {
 	if !r.HasKey() || r.IsTombstone() {
-		return nil // Kafka skips them (KStreamAggregate: "Skipping record due to null key or value")
+		// Kafka skips them and counts them in dropped-records (KStreamAggregate: "Skipping
+		// record due to null key or value").
+		if d, ok := p.ctx.(droppedRecorder); ok {
+			d.RecordDropped()
+		}
+		return nil
 	}
 	agg, found, err := p.store.Get(r.Key())
 	if err != nil {

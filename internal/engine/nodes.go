@@ -57,11 +57,15 @@ type nodeCtx struct {
 	s *NodeSpec
 }
 
-func (c *nodeCtx) ApplicationID() string               { return c.t.cfg.ApplicationID }
-func (c *nodeCtx) TaskID() processor.TaskID            { return c.t.id }
-func (c *nodeCtx) StreamTime() int64                   { return c.t.streamTime }
-func (c *nodeCtx) SystemTime() int64                   { return c.t.cfg.Clock() }
-func (c *nodeCtx) Commit()                             { c.t.commitRequested = true }
+func (c *nodeCtx) ApplicationID() string    { return c.t.cfg.ApplicationID }
+func (c *nodeCtx) TaskID() processor.TaskID { return c.t.id }
+func (c *nodeCtx) StreamTime() int64        { return c.t.streamTime }
+func (c *nodeCtx) SystemTime() int64        { return c.t.cfg.Clock() }
+func (c *nodeCtx) Commit()                  { c.t.commitRequested = true }
+
+// RecordDropped counts a record the processor skipped in the task's dropped-records metric
+// (what Kafka's DSL processors record in droppedRecordsSensor); the DSL calls it.
+func (c *nodeCtx) RecordDropped()                      { c.t.dropped++ }
 func (c *nodeCtx) StateStore(name string) (any, error) { return c.t.storeFor(c.s, name) }
 
 func (c *nodeCtx) RecordMetadata() (processor.RecordMetadata, bool) {
