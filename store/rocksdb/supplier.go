@@ -6,9 +6,14 @@ import (
 	"github.com/tributary-go/tributary/store/kv"
 )
 
+func init() {
+	kv.RegisterPersistent(func(name string) kv.Supplier { return Supplier(name) })
+}
+
 // Supplier supplies RocksDB engines for the store name (Kafka's
 // Stores.persistentKeyValueStore). Each task's store lives in <dir>/rocksdb/<name>, dir being
-// the task's directory, as in Kafka Streams.
+// the task's directory, as in Kafka Streams. Importing the package registers it as the
+// persistent engine of the DSL (kv.RegisterPersistent).
 func Supplier(name string, opts ...Option) kv.Supplier { return supplier{name, opts} }
 
 type supplier struct {
