@@ -1,0 +1,354 @@
+package topology
+
+import (
+	"bytes"
+
+	"github.com/tributary-go/tributary/changelog"
+	"github.com/tributary-go/tributary/processor"
+	"github.com/tributary-go/tributary/serde"
+	"github.com/tributary-go/tributary/store/kv"
+)
+
+// This file holds the table sources and the stateless KTable operations (Kafka Streams'
+// StreamsBuilder.table with KTableSource, KStream.toTable, KTableImpl.filter, filterNot and
+// mapValues with KTableFilter and KTableMapValues).
+//
+// A KTable's records are its updates: a record with a value sets the key, a tombstone
+// deletes it. Kafka forwards Change(new, old) pairs between table nodes, the old value only
+// when a downstream operation asks for it (sendOldValues); none of the operations here does,
+// so Tributary forwards the new value alone, as a plain record.
+//
+// Materialization follows Kafka: a table source or ToTable is backed by a store only when
+// Materialized names it (Kafka's KTableSource.materialized(): queryableName != null), a
+// Filter or MapValues only when given a Materialized with a name. Unnamed, the generated
+// store name still advances the name counter, where Kafka generates it, so that the node
+// names are Kafka's. Difference from Kafka: the stores hold plain values, not
+// ValueAndTimestamp.
+
+// The name prefixes of Kafka Streams' KTableImpl, KStreamImpl.toTable and
+// StreamsBuilder.table.
+const (
+	tableSourcePrefix    = "KTABLE-SOURCE-"
+	tableFilterPrefix    = "KTABLE-FILTER-"
+	tableMapValuesPrefix = "KTABLE-MAPVALUES-"
+	toTablePrefix        = "KSTREAM-TOTABLE-"
+	tableSourceSuffix    = "-table-source"
+)
+
+// Table returns the table of the records of topic: each record sets its key, a tombstone
+// deletes it (Kafka's StreamsBuilder.table). It adds two nodes, as Kafka does: a source
+// KSTREAM-SOURCE-%010d reading topic and a processor KTABLE-SOURCE-%010d (named c.Name and
+// c.Name+"-table-source" when Consumed names them); before them it generates the store name
+// "<topic>-STATE-STORE-%010d" (Kafka's MaterializedInternal with the prefix "<topic>-").
+//
+// The table is materialized, and queryable under m.Name, only when m names the store; its
+// serdes default to Consumed's. A materialized table drops an update whose value equals,
+// byte for byte, the stored one (Kafka's emit-on-change, KIP-557; Kafka forwards it all the
+// same when its timestamp is older than the stored one's, as its stores keep timestamps).
+// Records with a null key are dropped (Kafka's "Skipping record due to null key").
+func Table[K, V any](sb *StreamsBuilder, topic string, c Consumed[K, V], m Materialized[K, V]) *KTable[K, V] {
+	storeName, queryable := tableStoreName(sb, m, topic+"-")
+	srcName := sb.nameOr("Table", []Named{Named(c.Name)}, sourcePrefix)
+	name := sb.newName(tableSourcePrefix)
+	if c.Name != "" {
+		name = c.Name + tableSourceSuffix
+	}
+	if topic == "" {
+		sb.b.fail("Table %q: no topic", name)
+	}
+	if c.Keys == nil || c.Values == nil {
+		sb.b.fail("Table %q: Consumed needs Keys and Values serdes", name)
+		return &KTable[K, V]{sb: sb, name: name, storeName: storeName, queryable: queryable, keys: c.Keys, values: c.Values}
+	}
+	AddSource(sb.b, srcName, Source[K, V]{Topics: []string{topic}, Keys: c.Keys, Values: c.Values, Timestamps: c.Timestamps, OffsetReset: c.OffsetReset})
+	return addTableSource(sb, "Table", name, srcName, storeName, queryable, m, c.Keys, c.Values)
+}
+
+// ToTable returns the table of the stream's records: each sets its key, a tombstone deletes
+// it (Kafka's KStream.toTable; node KSTREAM-TOTABLE-%010d, then the store name
+// KSTREAM-TOTABLE-STATE-STORE-%010d). If the key changed upstream (Map, FlatMap, SelectKey),
+// the records first go through a repartition topic "<node name>-repartition", as in Kafka.
+// The table is materialized, and queryable under m.Name, only when m names the store; m's
+// serdes default to the stream's. Records with a null key are dropped.
+func ToTable[K, V any](s *KStream[K, V], m Materialized[K, V], named ...Named) *KTable[K, V] {
+	name := s.sb.nameOr("ToTable", named, toTablePrefix)
+	storeName, queryable := tableStoreName(s.sb, m, toTablePrefix)
+	keys, values := s.keys, s.values
+	if m.Keys != nil {
+		keys = m.Keys
+	}
+	if m.Values != nil {
+		values = m.Values
+	}
+	parent := s.name
+	if s.repartitionRequired {
+		g := &KGroupedStream[K, V]{sb: s.sb, name: s.name, keys: keys, values: values, repartitionRequired: true}
+		parent = g.parentFor("ToTable", name)
+	}
+	return addTableSource(s.sb, "ToTable", name, parent, storeName, queryable, m, keys, values)
+}
+
+// tableStoreName returns m's store name, or generates "<prefix>STATE-STORE-%010d" (Kafka's
+// MaterializedInternal), and whether the user named it.
+func tableStoreName[K, V any](sb *StreamsBuilder, m Materialized[K, V], prefix string) (string, bool) {
+	name := m.Name
+	if name == "" && m.Supplier != nil {
+		name = m.Supplier.Name()
+	}
+	if name != "" {
+		return name, true
+	}
+	return sb.newName(prefix + storeSuffix), false
+}
+
+func addTableSource[K, V any](sb *StreamsBuilder, op, name, parent, storeName string, queryable bool, m Materialized[K, V], keys serde.Serde[K], values serde.Serde[V]) *KTable[K, V] {
+	t := &KTable[K, V]{sb: sb, name: name, storeName: storeName, queryable: queryable, keys: keys, values: values}
+	var sbld *kv.Builder[K, V]
+	if queryable {
+		if sbld = m.storeBuilder(sb, op, storeName, keys, values); sbld == nil {
+			return t
+		}
+	}
+	AddProcessor(sb.b, name, func() processor.Processor[K, V, K, V] {
+		p := &tableProc[K, V, V]{compute: func(_ K, v V) (V, bool) { return v, true }, dropNullKey: true, emitOnChange: true}
+		if queryable {
+			p.storeName, p.keys, p.values = storeName, keys, values
+		}
+		return p
+	}, parent)
+	if sbld != nil {
+		sb.b.AddStateStore(sbld, name)
+	}
+	return t
+}
+
+// Filter returns the table of the updates for which pred returns true (Kafka's
+// KTable.filter; node KTABLE-FILTER-%010d, not materialized). An update for which pred
+// returns false becomes a tombstone for its key, so that the key leaves the filtered table,
+// as in Kafka's KTableFilter; a tombstone stays a tombstone, pred not being called.
+func (t *KTable[K, V]) Filter(pred func(key K, value V) bool, named ...Named) *KTable[K, V] {
+	return t.filter("Filter", pred, false, nil, named)
+}
+
+// FilterNot is Filter with pred negated (Kafka's KTable.filterNot; node KTABLE-FILTER-%010d
+// too): updates for which pred returns true become tombstones.
+func (t *KTable[K, V]) FilterNot(pred func(key K, value V) bool, named ...Named) *KTable[K, V] {
+	return t.filter("FilterNot", pred, true, nil, named)
+}
+
+// FilterMaterialized is Filter with a Materialized (Kafka's KTable.filter(predicate,
+// [named,] materialized)): the store name is generated first
+// (KTABLE-FILTER-STATE-STORE-%010d) unless m names it, then the node; the result is
+// materialized, and queryable under m.Name, only when m names the store (Kafka does not
+// materialize an unnamed one). m's serdes default to the table's.
+func (t *KTable[K, V]) FilterMaterialized(pred func(key K, value V) bool, m Materialized[K, V], named ...Named) *KTable[K, V] {
+	return t.filter("Filter", pred, false, &m, named)
+}
+
+// FilterNotMaterialized is FilterNot with a Materialized, as FilterMaterialized.
+func (t *KTable[K, V]) FilterNotMaterialized(pred func(key K, value V) bool, m Materialized[K, V], named ...Named) *KTable[K, V] {
+	return t.filter("FilterNot", pred, true, &m, named)
+}
+
+func (t *KTable[K, V]) filter(op string, pred func(K, V) bool, not bool, m *Materialized[K, V], named []Named) *KTable[K, V] {
+	if pred == nil {
+		t.sb.b.fail("%s on %q: nil predicate", op, t.name)
+		pred = func(K, V) bool { return true }
+	}
+	return tableOp(t, op, tableFilterPrefix, m, t.values, named, func(k K, v V) (V, bool) {
+		if pred(k, v) != not {
+			return v, true
+		}
+		var zero V
+		return zero, false
+	})
+}
+
+// MapTableValues returns the table of fn's results for the table's values (Kafka's
+// KTable.mapValues; node KTABLE-MAPVALUES-%010d, not materialized). A tombstone stays a
+// tombstone, fn not being called (Kafka's KTableMapValues maps only non-null values). The
+// result has no value serde: give one to ToStream's To in a Produced. It is named
+// MapTableValues because Go has no overloading (MapValues maps a KStream).
+func MapTableValues[K, V, VR any](t *KTable[K, V], fn func(value V) VR, named ...Named) *KTable[K, VR] {
+	if fn == nil {
+		t.sb.b.fail("MapTableValues on %q: nil mapper", t.name)
+		return mapTableValues[K, V, VR](t, nil, nil, named)
+	}
+	return mapTableValues(t, func(_ K, v V) VR { return fn(v) }, nil, named)
+}
+
+// MapTableValuesWithKey is MapTableValues with a mapper that reads the key too (Kafka's
+// mapValues with a ValueMapperWithKey).
+func MapTableValuesWithKey[K, V, VR any](t *KTable[K, V], fn func(key K, value V) VR, named ...Named) *KTable[K, VR] {
+	if fn == nil {
+		t.sb.b.fail("MapTableValuesWithKey on %q: nil mapper", t.name)
+	}
+	return mapTableValues(t, fn, nil, named)
+}
+
+// MapTableValuesMaterialized is MapTableValuesWithKey with a Materialized (Kafka's
+// KTable.mapValues(mapper, [named,] materialized)): the store name is generated first
+// (KTABLE-MAPVALUES-STATE-STORE-%010d) unless m names it, then the node; the result is
+// materialized, and queryable under m.Name, only when m names the store, which then needs
+// m.Values. The result's value serde is m.Values.
+func MapTableValuesMaterialized[K, V, VR any](t *KTable[K, V], fn func(key K, value V) VR, m Materialized[K, VR], named ...Named) *KTable[K, VR] {
+	if fn == nil {
+		t.sb.b.fail("MapTableValuesMaterialized on %q: nil mapper", t.name)
+	}
+	return mapTableValues(t, fn, &m, named)
+}
+
+func mapTableValues[K, V, VR any](t *KTable[K, V], fn func(K, V) VR, m *Materialized[K, VR], named []Named) *KTable[K, VR] {
+	if fn == nil {
+		fn = func(K, V) VR { var zero VR; return zero }
+	}
+	return tableOp(t, "MapTableValues", tableMapValuesPrefix, m, nil, named, func(k K, v V) (VR, bool) {
+		return fn(k, v), true
+	})
+}
+
+// tableOp adds a stateless table operation in Kafka's order of names: the store name (when
+// a Materialized is given and names none), then the node.
+func tableOp[K, V, VR any](t *KTable[K, V], op, prefix string, m *Materialized[K, VR], values serde.Serde[VR], named []Named, compute func(K, V) (VR, bool)) *KTable[K, VR] {
+	storeName, queryable := "", false
+	keys := t.keys
+	if m != nil {
+		storeName, queryable = tableStoreName(t.sb, *m, prefix)
+		if m.Keys != nil {
+			keys = m.Keys
+		}
+		if m.Values != nil {
+			values = m.Values
+		}
+	}
+	name := t.sb.nameOr(op, named, prefix)
+	out := &KTable[K, VR]{sb: t.sb, name: name, keys: keys, values: values}
+	var sbld *kv.Builder[K, VR]
+	if queryable {
+		out.storeName, out.queryable = storeName, true
+		if sbld = m.storeBuilder(t.sb, op, storeName, keys, values); sbld == nil {
+			return out
+		}
+	}
+	AddProcessor(t.sb.b, name, func() processor.Processor[K, V, K, VR] {
+		p := &tableProc[K, V, VR]{compute: compute}
+		if queryable {
+			p.storeName, p.keys, p.values = storeName, keys, values
+		}
+		return p
+	}, t.name)
+	if sbld != nil {
+		t.sb.b.AddStateStore(sbld, name)
+	}
+	return out
+}
+
+// tableProc is a table node (Kafka's KTableSource, KTableFilter and KTableMapValues
+// processors): it computes the new value of the key from an update (ok false: a
+// tombstone), writes it to its store when materialized, and forwards it — at once, or, when
+// the store is cached, as the cache flushes it (Kafka's TimestampedCacheFlushListener; the
+// cache drops a tombstone for a key the store never held, as Kafka's CachingKeyValueStore
+// does).
+type tableProc[K, V, VR any] struct {
+	ctx     processor.Context[K, VR]
+	compute func(K, V) (VR, bool)
+	// dropNullKey and emitOnChange are a table source's (KTableSource).
+	dropNullKey  bool
+	emitOnChange bool
+	// storeName is "" when the node is not materialized.
+	storeName string
+	keys      serde.Serde[K]
+	values    serde.Serde[VR]
+	store     *kv.Store[K, VR]
+	cached    bool
+}
+
+func (p *tableProc[K, V, VR]) Init(ctx processor.Context[K, VR]) error {
+	p.ctx = ctx
+	if p.storeName == "" {
+		return nil
+	}
+	st, err := processor.KeyValueStore[K, VR](ctx, p.storeName)
+	if err != nil {
+		return err
+	}
+	p.store = st
+	if ce, ok := kv.Find[*changelog.CachedEngine](st.Engine()); ok {
+		p.cached = true
+		ce.SetFlushListener(p.flushed, false)
+	}
+	return nil
+}
+
+// flushed forwards an entry the cache writes to the store.
+func (p *tableProc[K, V, VR]) flushed(e changelog.FlushedEntry) error {
+	k, err := p.keys.Deserialize(p.storeName, e.Key)
+	if err != nil {
+		return err
+	}
+	hdr, _ := e.Context.Headers.(processor.Headers)
+	var v VR
+	if e.NewValue != nil {
+		if v, err = p.values.Deserialize(p.storeName, e.NewValue); err != nil {
+			return err
+		}
+	}
+	return p.ctx.Forward(processor.MakeRecord(k, true, v, e.NewValue != nil, e.Context.Timestamp, hdr))
+}
+
+func (p *tableProc[K, V, VR]) Close() error { return nil }
+
+func (p *tableProc[K, V, VR]) Process(r processor.Record[K, V]) error {
+	if p.dropNullKey && !r.HasKey() {
+		return nil // Kafka's KTableSource: "Skipping record due to null key"
+	}
+	var v VR
+	ok := false
+	if !r.IsTombstone() {
+		v, ok = p.compute(r.Key(), r.Value())
+	}
+	if p.store != nil {
+		if p.emitOnChange && ok {
+			same, err := p.unchanged(r.Key(), v)
+			if err != nil {
+				return err
+			}
+			if same {
+				return nil
+			}
+		}
+		var err error
+		if ok {
+			err = p.store.Put(r.Key(), v)
+		} else {
+			_, _, err = p.store.Delete(r.Key())
+		}
+		if err != nil {
+			return err
+		}
+		if p.cached {
+			return nil
+		}
+	}
+	if ok {
+		return p.ctx.Forward(processor.Revalue(r, v))
+	}
+	return p.ctx.Forward(processor.RevalueTombstone[VR](r))
+}
+
+// unchanged reports whether the store holds v for key already, compared serialized.
+func (p *tableProc[K, V, VR]) unchanged(key K, v VR) (bool, error) {
+	old, found, err := p.store.Get(key)
+	if err != nil || !found {
+		return false, err
+	}
+	a, err := p.values.Serialize(p.storeName, old)
+	if err != nil {
+		return false, err
+	}
+	b, err := p.values.Serialize(p.storeName, v)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(a, b), nil
+}
