@@ -81,7 +81,9 @@ func ToTable[K, V any](s *KStream[K, V], m Materialized[K, V], named ...Named) *
 		values = m.Values
 	}
 	parent := s.name
-	if s.repartitionRequired {
+	if s.repartitionRequired && (keys == nil || values == nil) {
+		s.sb.b.fail("ToTable %q: the stream must be repartitioned (its key changed) and has no key or value serde: give them in Materialized", name)
+	} else if s.repartitionRequired {
 		g := &KGroupedStream[K, V]{sb: s.sb, name: s.name, keys: keys, values: values, repartitionRequired: true}
 		parent = g.parentFor("ToTable", name)
 	}
@@ -103,16 +105,25 @@ func tableStoreName[K, V any](sb *StreamsBuilder, m Materialized[K, V], prefix s
 
 func addTableSource[K, V any](sb *StreamsBuilder, op, name, parent, storeName string, queryable bool, m Materialized[K, V], keys serde.Serde[K], values serde.Serde[V]) *KTable[K, V] {
 	t := &KTable[K, V]{sb: sb, name: name, storeName: storeName, queryable: queryable, keys: keys, values: values}
+	// The store's serdes are m's, else the table's (Kafka's StreamsBuilder.table gives the
+	// Materialized the Consumed's serdes it lacks).
+	storeKeys, storeValues := keys, values
+	if m.Keys != nil {
+		storeKeys = m.Keys
+	}
+	if m.Values != nil {
+		storeValues = m.Values
+	}
 	var sbld *kv.Builder[K, V]
 	if queryable {
-		if sbld = m.storeBuilder(sb, op, storeName, keys, values); sbld == nil {
+		if sbld = m.storeBuilder(sb, op, storeName, storeKeys, storeValues); sbld == nil {
 			return t
 		}
 	}
 	AddProcessor(sb.b, name, func() processor.Processor[K, V, K, V] {
 		p := &tableProc[K, V, V]{compute: func(_ K, v V) (V, bool) { return v, true }, dropNullKey: true, emitOnChange: true}
 		if queryable {
-			p.storeName, p.keys, p.values = storeName, keys, values
+			p.storeName, p.keys, p.values = storeName, storeKeys, storeValues
 		}
 		return p
 	}, parent)

@@ -3,6 +3,7 @@ package topology_test
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tributary-go/tributary/serde"
@@ -329,4 +330,14 @@ func TestDSLToTableKeyChange(t *testing.T) {
 		upd[string]{"D", "04", false, 0}, upd[string]{"A", "05", false, 10}, upd[string]{"A", "06", false, 8})
 	check(t, updates(t, testutil.CreateOutputTopic(d, "output", serde.Int32, serde.String)),
 		[]string{"0:01@5", "1:02@100", "2:03@0", "3:04@0", "0:05@10", "0:06@8"})
+}
+
+// A key change before ToTable needs serdes for the repartition topic: Build says so.
+func TestDSLToTableRepartitionNeedsSerdes(t *testing.T) {
+	sb := topology.NewStreamsBuilder()
+	keyed := topology.SelectKey(topology.Stream(sb, "input", strs), func(_, v string) int32 { return int32(len(v)) })
+	topology.ToTable(keyed, topology.Materialized[int32, string]{})
+	if _, err := sb.Build(); err == nil || !strings.Contains(err.Error(), "give them in Materialized") {
+		t.Errorf("Build: %v", err)
+	}
 }
