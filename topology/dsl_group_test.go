@@ -174,17 +174,17 @@ func TestDSLWordCount(t *testing.T) {
 	storeHas(t, d, "counts-store", map[string]int64{"all": 1, "streams": 2, "lead": 1, "to": 1, "kafka": 2, "hello": 1})
 }
 
-// StoreRocksDB (the default) needs a registered persistent supplier; with rocksdb's, the
-// aggregation runs on RocksDB.
+// StoreRocksDB (the default) needs a registered persistent engine: importing store/rocksdb
+// registers it (this test file imports it); without one, Build says what to import.
 func TestDSLPersistentStore(t *testing.T) {
+	t.Cleanup(func() { topology.RegisterPersistentKeyValueStore(func(name string) kv.Supplier { return rocksdb.Supplier(name) }) })
 	topology.RegisterPersistentKeyValueStore(nil)
 	sb := topology.NewStreamsBuilder()
 	topology.Count(grouped(sb), topology.Materialized[string, int64]{Name: "count"}).ToStream().To("out")
-	if _, err := sb.Build(); err == nil || !strings.Contains(err.Error(), "RegisterPersistentKeyValueStore") {
-		t.Fatalf("Build() = %v, want an error naming RegisterPersistentKeyValueStore", err)
+	if _, err := sb.Build(); err == nil || !strings.Contains(err.Error(), "store/rocksdb") {
+		t.Fatalf("Build() = %v, want an error naming the store/rocksdb import", err)
 	}
 	topology.RegisterPersistentKeyValueStore(func(name string) kv.Supplier { return rocksdb.Supplier(name) })
-	t.Cleanup(func() { topology.RegisterPersistentKeyValueStore(nil) })
 	sb = topology.NewStreamsBuilder()
 	topology.Count(grouped(sb), topology.Materialized[string, int64]{Name: "count"}).ToStream().To("out")
 	d := newDriver(t, sb)

@@ -1,8 +1,6 @@
 package topology
 
 import (
-	"sync"
-
 	"github.com/tributary-go/tributary/changelog"
 	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/serde"
@@ -12,12 +10,11 @@ import (
 // This file holds the aggregations of a KGroupedStream (Kafka Streams' KGroupedStreamImpl
 // with KStreamAggregate and KStreamReduce), Materialized, and the minimal KTable they return.
 //
-// Differences from Kafka Streams, for now:
-//   - the stores hold plain values, where Kafka's DSL uses timestamped stores
-//     (ValueAndTimestamp); so an update carries the timestamp of the record that caused it,
-//     where Kafka forwards the larger of that and the stored aggregate's timestamp;
-//   - records skipped for a null key or a null value (tombstone) are skipped silently: the
-//     processor context has no hook yet into the task's dropped-records count.
+// Differences from Kafka Streams, for now: the stores hold plain values, where Kafka's DSL
+// uses timestamped stores (ValueAndTimestamp); so an update carries the timestamp of the
+// record that caused it, where Kafka forwards the larger of that and the stored aggregate's
+// timestamp. Records skipped for a null key or value are counted in dropped-records, as
+// Kafka does.
 
 // StoreType is the engine of a DSL store (Kafka's Materialized.StoreType, plus LRU).
 type StoreType int
@@ -34,23 +31,11 @@ const (
 	StoreLRU
 )
 
-var (
-	persistentMu       sync.RWMutex
-	persistentSupplier func(name string) kv.Supplier
-)
-
 // RegisterPersistentKeyValueStore sets the supplier of the DSL's persistent key-value stores
-// (StoreRocksDB), for example
-//
-//	topology.RegisterPersistentKeyValueStore(func(name string) kv.Supplier { return rocksdb.Supplier(name) })
-//
-// Package topology does not import the RocksDB engine itself, so that programs using only
-// in-memory stores build without cgo (the database/sql driver-registration idiom).
-func RegisterPersistentKeyValueStore(fn func(name string) kv.Supplier) {
-	persistentMu.Lock()
-	defer persistentMu.Unlock()
-	persistentSupplier = fn
-}
+// (StoreRocksDB). Importing store/rocksdb registers RocksDB already (kv.RegisterPersistent,
+// the database/sql idiom), so programs need this only for another persistent engine; a nil
+// fn unregisters.
+func RegisterPersistentKeyValueStore(fn func(name string) kv.Supplier) { kv.RegisterPersistent(fn) }
 
 // Materialized configures the store of an aggregation or table (Kafka's Materialized). The
 // zero value is Kafka's default: a generated name, RocksDB, caching and logging on.
@@ -111,14 +96,11 @@ func (m Materialized[K, V]) storeBuilder(sb *StreamsBuilder, op, name string, ke
 			}
 			sup = kv.LRUSupplier(name, m.LRUSize)
 		case StoreRocksDB:
-			persistentMu.RLock()
-			fn := persistentSupplier
-			persistentMu.RUnlock()
-			if fn == nil {
-				sb.b.fail("%s: store %q is persistent (StoreRocksDB, the default) but no persistent store is registered: call topology.RegisterPersistentKeyValueStore with rocksdb.Supplier, or choose StoreInMemory", op, name)
+			var ok bool
+			if sup, ok = kv.PersistentSupplier(name); !ok {
+				sb.b.fail("%s: store %q is persistent (StoreRocksDB, the default) but no persistent engine is registered: import _ \"github.com/tributary-go/tributary/store/rocksdb\" (or call topology.RegisterPersistentKeyValueStore), or choose StoreInMemory", op, name)
 				return nil
 			}
-			sup = fn(name)
 		default:
 			sb.b.fail("%s: store %q has unknown StoreType %d", op, name, m.StoreType)
 			return nil
