@@ -177,7 +177,9 @@ func TestDSLWordCount(t *testing.T) {
 // StoreRocksDB (the default) needs a registered persistent engine: importing store/rocksdb
 // registers it (this test file imports it); without one, Build says what to import.
 func TestDSLPersistentStore(t *testing.T) {
-	t.Cleanup(func() { topology.RegisterPersistentKeyValueStore(func(name string) kv.Supplier { return rocksdb.Supplier(name) }) })
+	t.Cleanup(func() {
+		topology.RegisterPersistentKeyValueStore(func(name string) kv.Supplier { return rocksdb.Supplier(name) })
+	})
 	topology.RegisterPersistentKeyValueStore(nil)
 	sb := topology.NewStreamsBuilder()
 	topology.Count(grouped(sb), topology.Materialized[string, int64]{Name: "count"}).ToStream().To("out")
