@@ -330,14 +330,7 @@ func (rt *windowStoreRoute[K, V]) windows(w http.ResponseWriter, r *http.Request
 		if out, ok = gatherRemote(rt.h, w, r, out); !ok {
 			return
 		}
-		sort.SliceStable(out, func(i, j int) bool {
-			a, _ := rt.keys.Serialize(rt.name, out[i].Key)
-			b, _ := rt.keys.Serialize(rt.name, out[j].Key)
-			if c := bytes.Compare(a, b); c != 0 {
-				return c < 0
-			}
-			return out[i].Start < out[j].Start
-		})
+		sortByKey(out, rt.keys, rt.name, func(e windowedEntry[K, V]) K { return e.Key }, func(a, b windowedEntry[K, V]) bool { return a.Start < b.Start })
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -431,17 +424,36 @@ func (rt *kvRoute[K, V]) scan(w http.ResponseWriter, r *http.Request, from, to *
 		if out, ok = gatherRemote(rt.h, w, r, out); !ok {
 			return
 		}
-		topic := rt.name
-		sort.SliceStable(out, func(i, j int) bool {
-			a, _ := rt.keys.Serialize(topic, out[i].Key)
-			b, _ := rt.keys.Serialize(topic, out[j].Key)
-			return bytes.Compare(a, b) < 0
-		})
+		sortByKey(out, rt.keys, rt.name, func(e entry[K, V]) K { return e.Key }, nil)
 	}
 	if out == nil {
 		out = []entry[K, V]{}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// sortByKey sorts entries gathered from several instances by serialized key (the stores'
+// order), then by less when keys are equal (nil: keep their order); each key is serialized
+// once.
+func sortByKey[E, K any](out []E, keys serde.Serde[K], topic string, key func(E) K, less func(a, b E) bool) {
+	type keyed struct {
+		k []byte
+		e E
+	}
+	ks := make([]keyed, len(out))
+	for i, e := range out {
+		ks[i].k, _ = keys.Serialize(topic, key(e))
+		ks[i].e = e
+	}
+	sort.SliceStable(ks, func(i, j int) bool {
+		if c := bytes.Compare(ks[i].k, ks[j].k); c != 0 {
+			return c < 0
+		}
+		return less != nil && less(ks[i].e, ks[j].e)
+	})
+	for i := range ks {
+		out[i] = ks[i].e
+	}
 }
 
 // gatherRemote appends to out the answers of every other instance with an endpoint to the

@@ -328,7 +328,7 @@ func (w *worker) commitDue() bool {
 func (w *worker) commit() error {
 	w.lastCommit = time.Now()
 	tasks := w.activeTasks()
-	if err := parallel(len(tasks), func(i int) error {
+	if err := parallel(len(tasks), runtime.GOMAXPROCS(0), func(i int) error {
 		if err := tasks[i].task.Commit(); err != nil {
 			return w.annotate(tasks[i], err)
 		}
@@ -375,7 +375,7 @@ func (w *worker) commit() error {
 	for _, t := range tasks {
 		t.dirty = false
 	}
-	return parallel(len(tasks), func(i int) error { return w.checkpoint(tasks[i]) })
+	return parallel(len(tasks), runtime.GOMAXPROCS(0), func(i int) error { return w.checkpoint(tasks[i]) })
 }
 
 // activeTasks returns the worker's tasks that are not suspended; the caller holds w.mu.
@@ -398,10 +398,10 @@ func (w *worker) taskList() []*runTask {
 	return out
 }
 
-// parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines (inline when n is 1) and returns
-// the errors joined: for per-task work that waits on the disk (store flushes, checkpoint
-// files, closing RocksDB), never for per-record work.
-func parallel(n int, fn func(i int) error) error {
+// parallel runs fn(0..n-1) on up to width goroutines (inline when n is 1) and returns the
+// errors joined: for per-task work that waits on the disk (opening, flushing and closing
+// stores, checkpoint files), never for per-record work.
+func parallel(n, width int, fn func(i int) error) error {
 	if n <= 1 {
 		if n == 1 {
 			return fn(0)
@@ -411,7 +411,7 @@ func parallel(n int, fn func(i int) error) error {
 	errs := make([]error, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(n, runtime.GOMAXPROCS(0)) {
+	for range min(n, width) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -605,20 +605,31 @@ func (w *worker) dropTasks(why error) {
 		return
 	}
 	w.log("tributary: dropping tasks without commit", "tasks", len(w.tasks), "why", why.Error())
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	_ = w.client.Flush(ctx)
-	cancel()
-	tasks := w.taskList()
-	_ = parallel(len(tasks), func(i int) error {
-		w.releaseTask(tasks[i], false)
-		return nil
-	})
-	clear(w.tasks)
-	clear(w.byTP)
+	w.flushFor(10 * time.Second)
+	w.releaseAll(false)
 	// A fatal produce error of the dropped tasks is theirs: the new owner redoes the work.
 	w.pmu.Lock()
 	w.prodErr = nil
 	w.pmu.Unlock()
+}
+
+// flushFor waits up to d for the produced records in flight.
+func (w *worker) flushFor(d time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	_ = w.client.Flush(ctx)
+}
+
+// releaseAll releases every task in parallel (checkpointing the active ones when clean;
+// suspended ones were checkpointed when revoked) and forgets them. The caller holds w.mu.
+func (w *worker) releaseAll(clean bool) {
+	tasks := w.taskList()
+	_ = parallel(len(tasks), runtime.GOMAXPROCS(0), func(i int) error {
+		w.releaseTask(tasks[i], clean && !tasks[i].suspended)
+		return nil
+	})
+	clear(w.tasks)
+	clear(w.byTP)
 }
 
 // onAssigned creates the newly assigned tasks (restoring their stores), resumes the
@@ -663,19 +674,10 @@ func (w *worker) onAssigned(clientCtx context.Context, _ *kgo.Client, assigned m
 		}
 	}
 	created := make([]*runTask, len(newIDs))
-	errs := make([]error, len(newIDs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 2*runtime.GOMAXPROCS(0))
-	for i, id := range newIDs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			created[i], errs[i] = w.newTask(ctx, id)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := parallel(len(newIDs), 2*runtime.GOMAXPROCS(0), func(i int) (err error) {
+		created[i], err = w.newTask(ctx, newIDs[i])
+		return err
+	}); err != nil {
 		for _, t := range created {
 			if t != nil {
 				w.closeTask(t, false)
@@ -960,17 +962,9 @@ func (w *worker) shutdown(clean bool) {
 	}
 	if !clean {
 		// Deliver what was already sent (dead-letter records above all) before leaving.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = w.client.Flush(ctx)
-		cancel()
+		w.flushFor(5 * time.Second)
 	}
-	tasks := w.taskList()
-	_ = parallel(len(tasks), func(i int) error {
-		w.releaseTask(tasks[i], clean && !tasks[i].suspended)
-		return nil
-	})
-	clear(w.tasks)
-	clear(w.byTP)
+	w.releaseAll(clean)
 	w.mu.Unlock()
 	w.ready.Store(false)
 	w.client.Close()
