@@ -1,12 +1,9 @@
 package topology
 
 import (
-	"bytes"
 
-	"github.com/tributary-go/tributary/changelog"
 	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/serde"
-	"github.com/tributary-go/tributary/store/kv"
 )
 
 // This file holds the table sources and the stateless KTable operations (Kafka Streams'
@@ -14,13 +11,13 @@ import (
 // mapValues with KTableFilter and KTableMapValues).
 //
 // A KTable's records are its updates: a record with a value sets the key, a tombstone
-// deletes it. Kafka forwards Change(new, old) pairs between table nodes, the old value only
-// when a downstream operation asks for it (sendOldValues); none of the operations here does,
-// so Tributary forwards the new value alone, as a plain record.
+// deletes it. Table nodes forward Change pairs to each other (see dsl_change.go), the old
+// value only when a downstream operation asks for it (sendOldValues).
 //
 // Materialization follows Kafka: a table source or ToTable is backed by a store only when
-// Materialized names it (Kafka's KTableSource.materialized(): queryableName != null), a
-// Filter or MapValues only when given a Materialized with a name. Unnamed, the generated
+// Materialized names it (Kafka's KTableSource.materialized(): queryableName != null) or an
+// operation downstream needs its old values (KTable.GroupBy), a Filter or MapValues only
+// when given a Materialized with a name. Unnamed, the generated
 // store name still advances the name counter, where Kafka generates it, so that the node
 // names are Kafka's. Difference from Kafka: the stores hold plain values, not
 // ValueAndTimestamp.
@@ -42,9 +39,8 @@ const (
 // "<topic>-STATE-STORE-%010d" (Kafka's MaterializedInternal with the prefix "<topic>-").
 //
 // The table is materialized, and queryable under m.Name, only when m names the store; its
-// serdes default to Consumed's. A materialized table drops an update whose value equals,
-// byte for byte, the stored one (Kafka's emit-on-change, KIP-557; Kafka forwards it all the
-// same when its timestamp is older than the stored one's, as its stores keep timestamps).
+// serdes default to Consumed's. Every update is forwarded, even one that does not change the
+// value (Kafka's emit-on-change, KIP-557, is disabled in Kafka Streams until KAFKA-12508).
 // Records with a null key are dropped (Kafka's "Skipping record due to null key").
 func Table[K, V any](sb *StreamsBuilder, topic string, c Consumed[K, V], m Materialized[K, V]) *KTable[K, V] {
 	storeName, queryable := tableStoreName(sb, m, topic+"-")
@@ -58,7 +54,7 @@ func Table[K, V any](sb *StreamsBuilder, topic string, c Consumed[K, V], m Mater
 	}
 	if c.Keys == nil || c.Values == nil {
 		sb.b.fail("Table %q: Consumed needs Keys and Values serdes", name)
-		return &KTable[K, V]{sb: sb, name: name, storeName: storeName, queryable: queryable, keys: c.Keys, values: c.Values}
+		return &KTable[K, V]{sb: sb, name: name, storeName: storeName, queryable: queryable, keys: c.Keys, values: c.Values, st: &tableState{}}
 	}
 	AddSource(sb.b, srcName, Source[K, V]{Topics: []string{topic}, Keys: c.Keys, Values: c.Values, Timestamps: c.Timestamps, OffsetReset: c.OffsetReset})
 	return addTableSource(sb, "Table", name, srcName, storeName, queryable, m, c.Keys, c.Values)
@@ -104,7 +100,8 @@ func tableStoreName[K, V any](sb *StreamsBuilder, m Materialized[K, V], prefix s
 }
 
 func addTableSource[K, V any](sb *StreamsBuilder, op, name, parent, storeName string, queryable bool, m Materialized[K, V], keys serde.Serde[K], values serde.Serde[V]) *KTable[K, V] {
-	t := &KTable[K, V]{sb: sb, name: name, storeName: storeName, queryable: queryable, keys: keys, values: values}
+	st := &tableState{}
+	t := &KTable[K, V]{sb: sb, name: name, storeName: storeName, queryable: queryable, keys: keys, values: values, st: st}
 	// The store's serdes are m's, else the table's (Kafka's StreamsBuilder.table gives the
 	// Materialized the Consumed's serdes it lacks).
 	storeKeys, storeValues := keys, values
@@ -114,22 +111,29 @@ func addTableSource[K, V any](sb *StreamsBuilder, op, name, parent, storeName st
 	if m.Values != nil {
 		storeValues = m.Values
 	}
-	var sbld *kv.Builder[K, V]
-	if queryable {
-		if sbld = m.storeBuilder(sb, op, storeName, storeKeys, storeValues); sbld == nil {
-			return t
+	// materialize adds the store (Kafka's KTableSource.materialize): at once when m names
+	// it, else when an operation downstream forces old values (KTable.GroupBy, joins).
+	materialize := func() bool {
+		sbld := m.storeBuilder(sb, op, storeName, storeKeys, storeValues)
+		if sbld == nil {
+			return false
 		}
-	}
-	AddProcessor(sb.b, name, func() processor.Processor[K, V, K, V] {
-		p := &tableProc[K, V, V]{compute: func(_ K, v V) (V, bool) { return v, true }, dropNullKey: true, emitOnChange: true}
-		if queryable {
-			p.storeName, p.keys, p.values = storeName, storeKeys, storeValues
-		}
-		return p
-	}, parent)
-	if sbld != nil {
 		sb.b.AddStateStore(sbld, name)
+		st.storeName = storeName
+		return true
 	}
+	if queryable && !materialize() {
+		return t
+	}
+	st.enable = func(force bool) bool {
+		if st.storeName != "" {
+			return true
+		}
+		return force && materialize()
+	}
+	AddProcessor(sb.b, name, func() processor.Processor[K, V, K, Change[V]] {
+		return &tableSourceProc[K, V]{st: st, f: tableForwarder[K, V]{keys: storeKeys, values: storeValues}}
+	}, parent)
 	return t
 }
 
@@ -166,13 +170,19 @@ func (t *KTable[K, V]) filter(op string, pred func(K, V) bool, not bool, m *Mate
 		t.sb.b.fail("%s on %q: nil predicate", op, t.name)
 		pred = func(K, V) bool { return true }
 	}
-	return tableOp(t, op, tableFilterPrefix, m, t.values, named, func(k K, v V) (V, bool) {
+	out := tableOp(t, op, tableFilterPrefix, m, t.values, named, func(k K, v V) (V, bool) {
 		if pred(k, v) != not {
 			return v, true
 		}
 		var zero V
 		return zero, false
-	})
+	}, true)
+	// Kafka's KTableFilter asks a parent that can send old values without materializing
+	// anything to send them, "to avoid sending unnecessary tombstones".
+	if t.enableSendingOldValues(false) {
+		out.st.sendOldValues = true
+	}
+	return out
 }
 
 // MapTableValues returns the table of fn's results for the table's values (Kafka's
@@ -215,12 +225,14 @@ func mapTableValues[K, V, VR any](t *KTable[K, V], fn func(K, V) VR, m *Material
 	}
 	return tableOp(t, "MapTableValues", tableMapValuesPrefix, m, nil, named, func(k K, v V) (VR, bool) {
 		return fn(k, v), true
-	})
+	}, false)
 }
 
 // tableOp adds a stateless table operation in Kafka's order of names: the store name (when
-// a Materialized is given and names none), then the node.
-func tableOp[K, V, VR any](t *KTable[K, V], op, prefix string, m *Materialized[K, VR], values serde.Serde[VR], named []Named, compute func(K, V) (VR, bool)) *KTable[K, VR] {
+// a Materialized is given and names none), then the node. compute maps a value (ok false:
+// the key leaves the table); it is applied to old values too when they are sent and the node
+// has no store of its own (Kafka's KTableFilter and KTableMapValues).
+func tableOp[K, V, VR any](t *KTable[K, V], op, prefix string, m *Materialized[K, VR], values serde.Serde[VR], named []Named, compute func(K, V) (VR, bool), dropUnchangedNulls bool) *KTable[K, VR] {
 	storeName, queryable := "", false
 	keys := t.keys
 	if m != nil {
@@ -233,133 +245,92 @@ func tableOp[K, V, VR any](t *KTable[K, V], op, prefix string, m *Materialized[K
 		}
 	}
 	name := t.sb.nameOr(op, named, prefix)
-	out := &KTable[K, VR]{sb: t.sb, name: name, keys: keys, values: values}
-	var sbld *kv.Builder[K, VR]
+	st := &tableState{}
+	out := &KTable[K, VR]{sb: t.sb, name: name, keys: keys, values: values, st: st}
 	if queryable {
 		out.storeName, out.queryable = storeName, true
-		if sbld = m.storeBuilder(t.sb, op, storeName, keys, values); sbld == nil {
+		sbld := m.storeBuilder(t.sb, op, storeName, keys, values)
+		if sbld == nil {
 			return out
 		}
+		st.storeName = storeName
+		defer t.sb.b.AddStateStore(sbld, name)
+	} else {
+		// Without a store, old values come from the parent's (Kafka's
+		// KTableFilter/KTableMapValues.enableSendingOldValues).
+		st.enable = t.enableSendingOldValues
 	}
-	AddProcessor(t.sb.b, name, func() processor.Processor[K, V, K, VR] {
-		p := &tableProc[K, V, VR]{compute: compute}
-		if queryable {
-			p.storeName, p.keys, p.values = storeName, keys, values
-		}
-		return p
+	AddProcessor(t.sb.b, name, func() processor.Processor[K, Change[V], K, Change[VR]] {
+		return &tableOpProc[K, V, VR]{st: st, compute: compute, dropUnchangedNulls: dropUnchangedNulls,
+			f: tableForwarder[K, VR]{keys: keys, values: values}}
 	}, t.name)
-	if sbld != nil {
-		t.sb.b.AddStateStore(sbld, name)
-	}
 	return out
 }
 
-// tableProc is a table node (Kafka's KTableSource, KTableFilter and KTableMapValues
-// processors): it computes the new value of the key from an update (ok false: a
-// tombstone), writes it to its store when materialized, and forwards it — at once, or, when
-// the store is cached, as the cache flushes it (Kafka's TimestampedCacheFlushListener; the
-// cache drops a tombstone for a key the store never held, as Kafka's CachingKeyValueStore
-// does).
-type tableProc[K, V, VR any] struct {
-	ctx     processor.Context[K, VR]
-	compute func(K, V) (VR, bool)
-	// dropNullKey and emitOnChange are a table source's (KTableSource).
-	dropNullKey  bool
-	emitOnChange bool
-	// storeName is "" when the node is not materialized.
-	storeName string
-	keys      serde.Serde[K]
-	values    serde.Serde[VR]
-	store     *kv.Store[K, VR]
-	cached    bool
+// tableSourceProc is a table source (Kafka's KTableSource): it skips records without a key,
+// and turns each record into a Change, reading the old value from its store when it has one.
+type tableSourceProc[K, V any] struct {
+	st *tableState
+	f  tableForwarder[K, V]
 }
 
-func (p *tableProc[K, V, VR]) Init(ctx processor.Context[K, VR]) error {
-	p.ctx = ctx
-	if p.storeName == "" {
+func (p *tableSourceProc[K, V]) Init(ctx processor.Context[K, Change[V]]) error {
+	return p.f.init(ctx, p.st)
+}
+
+func (p *tableSourceProc[K, V]) Close() error { return nil }
+
+func (p *tableSourceProc[K, V]) Process(r processor.Record[K, V]) error {
+	if !r.HasKey() {
+		// Kafka's KTableSource: "Skipping record due to null key", counted in dropped-records.
+		if d, ok := p.f.ctx.(droppedRecorder); ok {
+			d.RecordDropped()
+		}
 		return nil
 	}
-	st, err := processor.KeyValueStore[K, VR](ctx, p.storeName)
-	if err != nil {
+	c := Change[V]{New: r.Value(), HasNew: !r.IsTombstone()}
+	var err error
+	if c.Old, c.HasOld, err = p.f.old(r.Key()); err != nil {
 		return err
 	}
-	p.store = st
-	if ce, ok := kv.Find[*changelog.CachedEngine](st.Engine()); ok {
-		p.cached = true
-		ce.SetFlushListener(p.flushed, false)
-	}
-	return nil
+	return putAndForward(&p.f, r, c)
 }
 
-// flushed forwards an entry the cache writes to the store.
-func (p *tableProc[K, V, VR]) flushed(e changelog.FlushedEntry) error {
-	k, err := p.keys.Deserialize(p.storeName, e.Key)
-	if err != nil {
-		return err
-	}
-	hdr, _ := e.Context.Headers.(processor.Headers)
-	var v VR
-	if e.NewValue != nil {
-		if v, err = p.values.Deserialize(p.storeName, e.NewValue); err != nil {
-			return err
-		}
-	}
-	return p.ctx.Forward(processor.MakeRecord(k, true, v, e.NewValue != nil, e.Context.Timestamp, hdr))
+// tableOpProc is a Filter or MapValues of a table (Kafka's KTableFilter and
+// KTableMapValues processors).
+type tableOpProc[K, V, VR any] struct {
+	st      *tableState
+	compute func(K, V) (VR, bool)
+	// dropUnchangedNulls is KTableFilter's: with old values sent, an update that is absent
+	// from the filtered table before and after is not forwarded.
+	dropUnchangedNulls bool
+	f                  tableForwarder[K, VR]
 }
 
-func (p *tableProc[K, V, VR]) Close() error { return nil }
+func (p *tableOpProc[K, V, VR]) Init(ctx processor.Context[K, Change[VR]]) error {
+	return p.f.init(ctx, p.st)
+}
 
-func (p *tableProc[K, V, VR]) Process(r processor.Record[K, V]) error {
-	if p.dropNullKey && !r.HasKey() {
-		return nil // Kafka's KTableSource: "Skipping record due to null key"
+func (p *tableOpProc[K, V, VR]) Close() error { return nil }
+
+func (p *tableOpProc[K, V, VR]) Process(r processor.Record[K, Change[V]]) error {
+	in := r.Value()
+	var c Change[VR]
+	if in.HasNew {
+		c.New, c.HasNew = p.compute(r.Key(), in.New)
 	}
-	var v VR
-	ok := false
-	if !r.IsTombstone() {
-		v, ok = p.compute(r.Key(), r.Value())
-	}
-	if p.store != nil {
-		if p.emitOnChange && ok {
-			same, err := p.unchanged(r.Key(), v)
-			if err != nil {
+	if p.f.sendOld {
+		if p.f.store != nil {
+			var err error
+			if c.Old, c.HasOld, err = p.f.store.Get(r.Key()); err != nil {
 				return err
 			}
-			if same {
-				return nil
-			}
+		} else if in.HasOld {
+			c.Old, c.HasOld = p.compute(r.Key(), in.Old)
 		}
-		var err error
-		if ok {
-			err = p.store.Put(r.Key(), v)
-		} else {
-			_, _, err = p.store.Delete(r.Key())
-		}
-		if err != nil {
-			return err
-		}
-		if p.cached {
-			return nil
+		if p.dropUnchangedNulls && !c.HasOld && !c.HasNew {
+			return nil // Kafka's KTableFilter: "unnecessary to forward here"
 		}
 	}
-	if ok {
-		return p.ctx.Forward(processor.Revalue(r, v))
-	}
-	return p.ctx.Forward(processor.RevalueTombstone[VR](r))
-}
-
-// unchanged reports whether the store holds v for key already, compared serialized.
-func (p *tableProc[K, V, VR]) unchanged(key K, v VR) (bool, error) {
-	old, found, err := p.store.Get(key)
-	if err != nil || !found {
-		return false, err
-	}
-	a, err := p.values.Serialize(p.storeName, old)
-	if err != nil {
-		return false, err
-	}
-	b, err := p.values.Serialize(p.storeName, v)
-	if err != nil {
-		return false, err
-	}
-	return bytes.Equal(a, b), nil
+	return putAndForward(&p.f, r, c)
 }

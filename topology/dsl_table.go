@@ -1,7 +1,6 @@
 package topology
 
 import (
-	"github.com/tributary-go/tributary/changelog"
 	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/serde"
 	"github.com/tributary-go/tributary/store/kv"
@@ -137,6 +136,7 @@ type KTable[K, V any] struct {
 	queryable bool
 	keys      serde.Serde[K]
 	values    serde.Serde[V]
+	st        *tableState
 }
 
 // Name returns the name of the node whose updates the table carries.
@@ -154,7 +154,7 @@ func (t *KTable[K, V]) Queryable() bool { return t.queryable }
 // KTABLE-TOSTREAM-%010d): a tombstone stays a tombstone. The stream keeps the table's serdes.
 func (t *KTable[K, V]) ToStream(named ...Named) *KStream[K, V] {
 	name := t.sb.nameOr("ToStream", named, toStreamPrefix)
-	AddProcessor(t.sb.b, name, passThrough[K, V](), t.name)
+	AddProcessor(t.sb.b, name, changeToValue[K, V](), t.name)
 	return &KStream[K, V]{sb: t.sb, name: name, keys: t.keys, values: t.values}
 }
 
@@ -225,58 +225,28 @@ func aggregate[K, V, VA any](g *KGroupedStream[K, V], op, prefix string, m Mater
 		values = m.Values
 	}
 	sbld := m.storeBuilder(g.sb, op, storeName, keys, values)
-	AddProcessor(g.sb.b, name, func() processor.Processor[K, V, K, VA] {
-		return &aggProc[K, V, VA]{storeName: storeName, apply: apply, keys: keys, values: values}
+	st := &tableState{storeName: storeName}
+	AddProcessor(g.sb.b, name, func() processor.Processor[K, V, K, Change[VA]] {
+		return &aggProc[K, V, VA]{st: st, apply: apply, f: tableForwarder[K, VA]{keys: keys, values: values}}
 	}, parent)
 	if sbld != nil {
 		g.sb.b.AddStateStore(sbld, name)
 	}
-	return &KTable[K, VA]{sb: g.sb, name: name, storeName: storeName, queryable: queryable, keys: keys, values: values}
+	return &KTable[K, VA]{sb: g.sb, name: name, storeName: storeName, queryable: queryable, keys: keys, values: values, st: st}
 }
 
 // aggProc is Kafka's KStreamAggregateProcessor and KStreamReduceProcessor: read the key's
-// aggregate, apply the record, write it back, and forward the new aggregate — at once, or,
-// when the store is cached, as the cache flushes it (Kafka's TimestampedCacheFlushListener).
+// aggregate, apply the record, write it back, and forward the new aggregate (with the old
+// one when old values are sent) — at once, or, when the store is cached, as the cache
+// flushes it (Kafka's TimestampedCacheFlushListener).
 type aggProc[K, V, VA any] struct {
-	ctx       processor.Context[K, VA]
-	store     *kv.Store[K, VA]
-	storeName string
-	apply     func(K, V, VA, bool) VA
-	keys      serde.Serde[K]
-	values    serde.Serde[VA]
-	// cached is set when the store's engine has a record cache: updates are forwarded on
-	// flush.
-	cached bool
+	st    *tableState
+	apply func(K, V, VA, bool) VA
+	f     tableForwarder[K, VA]
 }
 
-func (p *aggProc[K, V, VA]) Init(ctx processor.Context[K, VA]) error {
-	p.ctx = ctx
-	st, err := processor.KeyValueStore[K, VA](ctx, p.storeName)
-	if err != nil {
-		return err
-	}
-	p.store = st
-	if ce, ok := kv.Find[*changelog.CachedEngine](st.Engine()); ok {
-		p.cached = true
-		ce.SetFlushListener(p.flushed, false)
-	}
-	return nil
-}
-
-// flushed forwards an entry the cache writes to the store.
-func (p *aggProc[K, V, VA]) flushed(e changelog.FlushedEntry) error {
-	k, err := p.keys.Deserialize(p.storeName, e.Key)
-	if err != nil {
-		return err
-	}
-	hdr, _ := e.Context.Headers.(processor.Headers)
-	var v VA
-	if e.NewValue != nil {
-		if v, err = p.values.Deserialize(p.storeName, e.NewValue); err != nil {
-			return err
-		}
-	}
-	return p.ctx.Forward(processor.MakeRecord(k, true, v, e.NewValue != nil, e.Context.Timestamp, hdr))
+func (p *aggProc[K, V, VA]) Init(ctx processor.Context[K, Change[VA]]) error {
+	return p.f.init(ctx, p.st)
 }
 
 func (p *aggProc[K, V, VA]) Close() error { return nil }
@@ -289,21 +259,14 @@ func (p *aggProc[K, V, VA]) Process(r processor.Record[K, V]) error {
 	if !r.HasKey() || r.IsTombstone() {
 		// Kafka skips them and counts them in dropped-records (KStreamAggregate: "Skipping
 		// record due to null key or value").
-		if d, ok := p.ctx.(droppedRecorder); ok {
+		if d, ok := p.f.ctx.(droppedRecorder); ok {
 			d.RecordDropped()
 		}
 		return nil
 	}
-	agg, found, err := p.store.Get(r.Key())
+	agg, found, err := p.f.store.Get(r.Key())
 	if err != nil {
 		return err
 	}
-	agg = p.apply(r.Key(), r.Value(), agg, found)
-	if err := p.store.Put(r.Key(), agg); err != nil {
-		return err
-	}
-	if p.cached {
-		return nil
-	}
-	return p.ctx.Forward(processor.Revalue(r, agg))
+	return putAndForward(&p.f, r, Change[VA]{New: p.apply(r.Key(), r.Value(), agg, found), HasNew: true, Old: agg, HasOld: found})
 }
