@@ -1,7 +1,6 @@
 package topology
 
 import (
-
 	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/serde"
 )
