@@ -1,9 +1,13 @@
 package topology
 
 import (
+	"time"
+
 	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/serde"
 	"github.com/tributary-go/tributary/store/kv"
+	"github.com/tributary-go/tributary/store/session"
+	"github.com/tributary-go/tributary/store/window"
 )
 
 // This file holds the aggregations of a KGroupedStream (Kafka Streams' KGroupedStreamImpl
@@ -64,6 +68,16 @@ type Materialized[K, V any] struct {
 	// to the changelog's defaults.
 	LoggingDisabled bool
 	LogConfig       map[string]string
+	// Retention is how long a windowed aggregation's store keeps windows (Kafka's
+	// Materialized.withRetention); default: the window size (or the sliding windows' time
+	// difference, or the session gap) plus the grace period, which is also its minimum, and
+	// at least one day as in Kafka (TimeWindowedKStreamImpl.retentionPeriod).
+	Retention time.Duration
+	// WindowSupplier and SessionSupplier are Supplier for windowed and session
+	// aggregations (Kafka's Materialized.as(WindowBytesStoreSupplier) and
+	// as(SessionBytesStoreSupplier)).
+	WindowSupplier  window.Supplier
+	SessionSupplier session.Supplier
 }
 
 // storeBuilder returns the kv.Builder of the store named name, or nil after recording an

@@ -7,6 +7,12 @@ import (
 	"github.com/tributary-go/tributary/store/session"
 )
 
+func init() {
+	session.RegisterPersistent(func(name string, opts session.Options) (session.Supplier, error) {
+		return SessionSupplier(name, opts)
+	})
+}
+
 // SessionSupplier supplies persistent session stores (Kafka's Stores.persistentSessionStore,
 // RocksDBSessionStore): one RocksDB database per time segment, each opened with rocksOpts,
 // under <dir>/rocksdb/<name>/<name>.<segment start>, dir being the task's directory. Dropping

@@ -10,6 +10,12 @@ import (
 	"github.com/tributary-go/tributary/store/window"
 )
 
+func init() {
+	window.RegisterPersistent(func(name string, opts window.Options) (window.Supplier, error) {
+		return WindowSupplier(name, opts)
+	})
+}
+
 // WindowSupplier supplies RocksDB window engines for the store name (Kafka Streams'
 // Stores.persistentWindowStore): segmented engines over window store keys in which each
 // time segment is a RocksDB database of its own, opened with rocksOpts (Kafka Streams'
