@@ -245,7 +245,7 @@ func tableOp[K, V, VR any](t *KTable[K, V], op, prefix string, m *Materialized[K
 	}
 	name := t.sb.nameOr(op, named, prefix)
 	st := &tableState{}
-	out := &KTable[K, VR]{sb: t.sb, name: name, keys: keys, values: values, st: st}
+	out := &KTable[K, VR]{sb: t.sb, name: name, keys: keys, values: values, st: st, win: t.win}
 	if queryable {
 		out.storeName, out.queryable = storeName, true
 		sbld := m.storeBuilder(t.sb, op, storeName, keys, values)

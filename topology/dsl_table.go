@@ -151,6 +151,9 @@ type KTable[K, V any] struct {
 	keys      serde.Serde[K]
 	values    serde.Serde[V]
 	st        *tableState
+	// win is set when the keys are windows (windowed aggregations and the tables derived
+	// from them with the same keys): Suppress(UntilWindowCloses) reads it.
+	win *tableWindow[K]
 }
 
 // Name returns the name of the node whose updates the table carries.
