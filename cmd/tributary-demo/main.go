@@ -1,10 +1,10 @@
 // Command tributary-demo is the main job that the README runs first: a word count running on
 // Kafka. It starts an embedded broker (franz-go's kfake, in this process, on 127.0.0.1)
 // unless -brokers points it at a real cluster, produces a sample stream of lines, runs the
-// Processor-API word count (two sub-topologies: split, then count per word in a persistent
-// RocksDB store backed up to its changelog topic) with the Kafka runtime, prints the output
-// topic and the answers of interactive queries (in process and over HTTP), and shuts down
-// cleanly.
+// DSL word count (Kafka Streams' WordCountDemo: FlatMapValues, GroupBy through a repartition
+// topic, Count into a persistent RocksDB store backed up to its changelog topic) with the
+// Kafka runtime, prints the output topic and the answers of interactive queries (in process
+// and over HTTP), and shuts down cleanly.
 package main
 
 import (
@@ -28,8 +28,9 @@ import (
 	"github.com/tributary-go/tributary/driver"
 	"github.com/tributary-go/tributary/examples/wordcount"
 	"github.com/tributary-go/tributary/serde"
-	"github.com/tributary-go/tributary/store/rocksdb"
+	_ "github.com/tributary-go/tributary/store/rocksdb" // the DSL's persistent stores
 	"github.com/tributary-go/tributary/testutil"
+	"github.com/tributary-go/tributary/topology"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -91,7 +92,7 @@ func run(brokers, stateDir string, logger *slog.Logger) error {
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
-	for _, t := range []string{wordcount.InputTopic, wordcount.WordsTopic, wordcount.OutputTopic} {
+	for _, t := range []string{wordcount.InputTopic, wordcount.DSLOutputTopic} {
 		resp, err := adm.CreateTopic(ctx, 4, -1, nil, t)
 		if err == nil {
 			err = resp.Err
@@ -104,7 +105,7 @@ func run(brokers, stateDir string, logger *slog.Logger) error {
 	var recs []*kgo.Record
 	for i, line := range sample {
 		recs = append(recs, &kgo.Record{Topic: wordcount.InputTopic, Value: []byte(line), Partition: int32(i % 4)})
-		for _, w := range strings.Fields(line) {
+		for _, w := range strings.Fields(strings.ToLower(line)) {
 			truth[w]++
 		}
 	}
@@ -114,7 +115,7 @@ func run(brokers, stateDir string, logger *slog.Logger) error {
 	fmt.Printf("produced %d lines to %s\n", len(sample), wordcount.InputTopic)
 
 	// The topology and the runtime, with an interactive-query server.
-	top, err := wordcount.Partitioned(rocksdb.Supplier(wordcount.StoreName))
+	top, err := wordcount.DSL(topology.StoreRocksDB)
 	if err != nil {
 		return err
 	}
@@ -135,7 +136,7 @@ func run(brokers, stateDir string, logger *slog.Logger) error {
 		return err
 	}
 	qh := driver.NewQueryHandler(d)
-	if err := driver.Serve[string, int64](qh, wordcount.StoreName, serde.String, func(s string) (string, error) { return s, nil }); err != nil {
+	if err := driver.Serve[string, int64](qh, wordcount.DSLStoreName, serde.String, func(s string) (string, error) { return s, nil }); err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: qh, ReadHeaderTimeout: 5 * time.Second}
@@ -146,15 +147,15 @@ func run(brokers, stateDir string, logger *slog.Logger) error {
 		return err
 	}
 	defer d.Close()
-	fmt.Printf("running with the state in %s (RocksDB store %q, changelog %s)\n", stateDir, wordcount.StoreName,
-		changelog.TopicName("tributary-demo", wordcount.StoreName))
+	fmt.Printf("running with the state in %s (RocksDB store %q, changelog %s)\n", stateDir, wordcount.DSLStoreName,
+		changelog.TopicName("tributary-demo", wordcount.DSLStoreName))
 
 	// Wait for the output topic to hold the final count of every word.
 	out, err := readOutput(ctx, addrs, truth)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("\noutput topic %s (last count per word):\n", wordcount.OutputTopic)
+	fmt.Printf("\noutput topic %s (last count per word):\n", wordcount.DSLOutputTopic)
 	words := slices.Sorted(func(yield func(string) bool) {
 		for w := range out {
 			if !yield(w) {
@@ -167,7 +168,7 @@ func run(brokers, stateDir string, logger *slog.Logger) error {
 	}
 
 	// Interactive queries: in process, and over HTTP.
-	counts, err := driver.KeyValueStore[string, int64](d, wordcount.StoreName)
+	counts, err := driver.KeyValueStore[string, int64](d, wordcount.DSLStoreName)
 	if err != nil {
 		return err
 	}
@@ -183,16 +184,16 @@ func run(brokers, stateDir string, logger *slog.Logger) error {
 	if err := c.Close(); err != nil {
 		return err
 	}
-	md, err := driver.QueryMetadataForKey(d, wordcount.StoreName, "the", serde.String)
+	md, err := driver.QueryMetadataForKey(d, wordcount.DSLStoreName, "the", serde.String)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("\nQueryMetadataForKey(%q): partition %d, task %s, host %s\n", "the", md.Partition, md.Task, md.ActiveHost)
-	body, err := httpGet(ctx, "http://"+ln.Addr().String()+"/stores/"+wordcount.StoreName+"/keys/the")
+	body, err := httpGet(ctx, "http://"+ln.Addr().String()+"/stores/"+wordcount.DSLStoreName+"/keys/the")
 	if err != nil {
 		return err
 	}
-	fmt.Printf("GET /stores/%s/keys/the -> %s", wordcount.StoreName, body)
+	fmt.Printf("GET /stores/%s/keys/the -> %s", wordcount.DSLStoreName, body)
 
 	if err := d.Close(); err != nil {
 		return err
@@ -203,7 +204,7 @@ func run(brokers, stateDir string, logger *slog.Logger) error {
 
 // readOutput reads the output topic until the last count of every word equals truth.
 func readOutput(ctx context.Context, addrs []string, truth map[string]int64) (map[string]int64, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics(wordcount.OutputTopic),
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics(wordcount.DSLOutputTopic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	if err != nil {
 		return nil, err

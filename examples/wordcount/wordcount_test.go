@@ -9,6 +9,7 @@ import (
 	"github.com/tributary-go/tributary/store/kv"
 	"github.com/tributary-go/tributary/store/rocksdb"
 	"github.com/tributary-go/tributary/testutil"
+	"github.com/tributary-go/tributary/topology"
 )
 
 type kvp = cursor.KeyValue[string, int64]
@@ -72,4 +73,37 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// The DSL word count (Kafka's WordCountDemo) through the TopologyTestDriver, on RocksDB and in
+// memory: the same counts as the Processor-API one, through its repartition topic.
+func TestDSLWordCount(t *testing.T) {
+	for name, st := range map[string]topology.StoreType{"rocksdb": topology.StoreRocksDB, "memory": topology.StoreInMemory} {
+		t.Run(name, func(t *testing.T) {
+			top, err := wordcount.DSL(st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := testutil.NewTopologyTestDriver(top)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			in := testutil.CreateInputTopic(d, wordcount.InputTopic, serde.String, serde.String)
+			out := testutil.CreateOutputTopic(d, wordcount.DSLOutputTopic, serde.String, serde.Int64)
+			if err := in.PipeValueList([]string{"Hello Kafka Streams", "hello go"}); err != nil {
+				t.Fatal(err)
+			}
+			testutil.AssertKeyValues(t, out,
+				kvp{Key: "hello", Value: 1}, kvp{Key: "kafka", Value: 1}, kvp{Key: "streams", Value: 1},
+				kvp{Key: "hello", Value: 2}, kvp{Key: "go", Value: 1})
+			counts, err := testutil.KeyValueStore[string, int64](d, wordcount.DSLStoreName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, _, _ := counts.Get("hello"); n != 2 {
+				t.Errorf("store: hello = %d, want 2", n)
+			}
+		})
+	}
 }
