@@ -3,6 +3,8 @@ package topology
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/tributary-go/tributary/cursor"
 	"github.com/tributary-go/tributary/serde"
@@ -33,6 +35,15 @@ import (
 type StreamsBuilder struct {
 	b     *Builder
 	index int
+	// streamSources are the DSL stream sources by their topics (sorted, joined by a comma)
+	// or "pattern:"+pattern: a second Stream of the same topics reuses the first's node, as
+	// Kafka's InternalStreamsBuilder.mergeDuplicateSourceNodes merges them.
+	streamSources map[string]dslSource
+}
+
+type dslSource struct {
+	name  string
+	reset OffsetReset
 }
 
 // NewStreamsBuilder returns an empty StreamsBuilder.
@@ -103,8 +114,11 @@ func Stream[K, V any](sb *StreamsBuilder, topic string, c Consumed[K, V]) *KStre
 // StreamTopics returns the stream of the records of several topics, read by one source node
 // (Kafka's StreamsBuilder.stream(Collection)).
 //
-// Unlike Kafka Streams, a topic can be read by one source only: two Stream calls on the same
-// topic are an error of Build (Kafka merges them into one source node).
+// Several Stream calls on the same topics (or the same pattern) share one source node, the
+// first's, whose Consumed serdes and timestamp extractor then read the records for all of
+// them, as Kafka's InternalStreamsBuilder.mergeDuplicateSourceNodes does; their offset-reset
+// policies must agree, and overlapping but different sets of topics are an error of Build
+// (Kafka's StreamsBuilderTest.shouldAllowStreamsFromSameTopic and neighbours).
 func StreamTopics[K, V any](sb *StreamsBuilder, topics []string, c Consumed[K, V]) *KStream[K, V] {
 	return addStreamSource(sb, Source[K, V]{Topics: topics}, c)
 }
@@ -126,8 +140,24 @@ func addStreamSource[K, V any](sb *StreamsBuilder, src Source[K, V], c Consumed[
 		src.Keys, src.Values = c.Keys, c.Values
 	}
 	src.Timestamps, src.OffsetReset = c.Timestamps, c.OffsetReset
+	key := "pattern:"
+	if src.Pattern != nil {
+		key += src.Pattern.String()
+	} else {
+		key = strings.Join(slices.Sorted(slices.Values(src.Topics)), ",")
+	}
+	if prev, ok := sb.streamSources[key]; ok {
+		if prev.reset != c.OffsetReset {
+			sb.b.fail("Stream %q: the topics %s are read by %q with another offset reset policy (Kafka: can't configure different offset reset policies on the same input topic(s))", name, key, prev.name)
+		}
+		return &KStream[K, V]{sb: sb, name: prev.name, keys: c.Keys, values: c.Values}
+	}
 	if c.Keys != nil && c.Values != nil {
 		AddSource(sb.b, name, src)
+		if sb.streamSources == nil {
+			sb.streamSources = map[string]dslSource{}
+		}
+		sb.streamSources[key] = dslSource{name: name, reset: c.OffsetReset}
 	}
 	return &KStream[K, V]{sb: sb, name: name, keys: c.Keys, values: c.Values}
 }

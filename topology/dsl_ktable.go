@@ -28,13 +28,13 @@ const (
 	tableFilterPrefix    = "KTABLE-FILTER-"
 	tableMapValuesPrefix = "KTABLE-MAPVALUES-"
 	toTablePrefix        = "KSTREAM-TOTABLE-"
-	tableSourceSuffix    = "-table-source"
+	tableSourceSuffix    = "-source"
 )
 
 // Table returns the table of the records of topic: each record sets its key, a tombstone
 // deletes it (Kafka's StreamsBuilder.table). It adds two nodes, as Kafka does: a source
-// KSTREAM-SOURCE-%010d reading topic and a processor KTABLE-SOURCE-%010d (named c.Name and
-// c.Name+"-table-source" when Consumed names them); before them it generates the store name
+// KSTREAM-SOURCE-%010d reading topic and a processor KTABLE-SOURCE-%010d (named
+// c.Name+"-source" and c.Name when Consumed names them); before them it generates the store name
 // "<topic>-STATE-STORE-%010d" (Kafka's MaterializedInternal with the prefix "<topic>-").
 //
 // The table is materialized, and queryable under m.Name, only when m names the store; its
@@ -43,10 +43,12 @@ const (
 // Records with a null key are dropped (Kafka's "Skipping record due to null key").
 func Table[K, V any](sb *StreamsBuilder, topic string, c Consumed[K, V], m Materialized[K, V]) *KTable[K, V] {
 	storeName, queryable := tableStoreName(sb, m, topic+"-")
-	srcName := sb.nameOr("Table", []Named{Named(c.Name)}, sourcePrefix)
+	// Kafka's InternalStreamsBuilder.table: the source is "<name>-source", the table node
+	// "<name>", each burning its index all the same.
+	srcName := sb.newName(sourcePrefix)
 	name := sb.newName(tableSourcePrefix)
 	if c.Name != "" {
-		name = c.Name + tableSourceSuffix
+		srcName, name = c.Name+tableSourceSuffix, c.Name
 	}
 	if topic == "" {
 		sb.b.fail("Table %q: no topic", name)

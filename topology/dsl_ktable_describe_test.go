@@ -65,8 +65,9 @@ func TestDSLDescribeTableFilter(t *testing.T) {
 
 // A table source materialized under a name: its KTABLE-SOURCE node holds the store (Kafka's
 // TableSourceNode adds the store when KTableSource.materialized()); no store name is
-// generated, so the source is KSTREAM-SOURCE-0000000000. A Consumed name names both nodes,
-// the processor with "-table-source" (Kafka's InternalStreamsBuilder.table).
+// generated, so the source is KSTREAM-SOURCE-0000000000. A Consumed name names both nodes:
+// the source "<name>-source" and the table node "<name>" (Kafka's
+// InternalStreamsBuilder.table; StreamsBuilderTest.shouldUseSpecifiedNameForTableSourceProcessor).
 func TestDSLDescribeTableMaterializedAndNamed(t *testing.T) {
 	sb := NewStreamsBuilder()
 	Table(sb, "input-topic", dslStrings, Materialized[string, string]{Name: "store", StoreType: StoreInMemory}).ToStream().To("out")
@@ -89,14 +90,14 @@ func TestDSLDescribeTableMaterializedAndNamed(t *testing.T) {
 	Table(sb, "input-topic", c, Materialized[string, string]{}).ToStream().To("out")
 	checkDescribe(t, sb.b, "Topologies:\n"+
 		"   Sub-topology: 0\n"+
-		"    Source: src (topics: [input-topic])\n"+
-		"      --> src-table-source\n"+
-		"    Processor: src-table-source (stores: [])\n"+
+		"    Source: src-source (topics: [input-topic])\n"+
+		"      --> src\n"+
+		"    Processor: src (stores: [])\n"+
 		"      --> KTABLE-TOSTREAM-0000000003\n"+
-		"      <-- src\n"+
+		"      <-- src-source\n"+
 		"    Processor: KTABLE-TOSTREAM-0000000003 (stores: [])\n"+
 		"      --> KSTREAM-SINK-0000000004\n"+
-		"      <-- src-table-source\n"+
+		"      <-- src\n"+
 		"    Sink: KSTREAM-SINK-0000000004 (topic: out)\n"+
 		"      <-- KTABLE-TOSTREAM-0000000003\n"+
 		"\n")

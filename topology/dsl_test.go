@@ -508,3 +508,109 @@ func TestDSLToChooser(t *testing.T) {
 	check(t, readAll(t, testutil.CreateOutputTopic(d, "got-a", serde.String, serde.String)), []kvt[string, string]{{"a", "v1", 0}, {"a", "v2", 0}})
 	check(t, readAll(t, testutil.CreateOutputTopic(d, "got-b", serde.String, serde.String)), []kvt[string, string]{{"b", "v1", 0}})
 }
+
+// StreamsBuilderTest.shouldAllowStreamsFromSameTopic and its neighbours: streams of the same
+// topics (or pattern) share one source node; overlapping but unequal topics, different reset
+// policies, two tables of a topic, or a stream and a table of it, are errors of Build.
+func TestDSLStreamsFromSameTopics(t *testing.T) {
+	earliest := topology.Consumed[string, string]{Keys: serde.String, Values: serde.String, OffsetReset: topology.ResetEarliest}
+	latest := topology.Consumed[string, string]{Keys: serde.String, Values: serde.String, OffsetReset: topology.ResetLatest}
+	re := regexp.MustCompile("some-regex")
+	for _, c := range []struct {
+		name string
+		prog func(sb *topology.StreamsBuilder)
+		ok   bool
+	}{
+		{"shouldAllowStreamsFromSameTopic", func(sb *topology.StreamsBuilder) {
+			topology.Stream(sb, "topic", strs)
+			topology.Stream(sb, "topic", strs)
+		}, true},
+		{"shouldAllowSubscribingToSamePattern", func(sb *topology.StreamsBuilder) {
+			topology.StreamPattern(sb, re, strs)
+			topology.StreamPattern(sb, regexp.MustCompile("some-regex"), strs)
+		}, true},
+		{"shouldAllowReadingFromSameCollectionOfTopics", func(sb *topology.StreamsBuilder) {
+			topology.StreamTopics(sb, []string{"topic1", "topic2"}, strs)
+			topology.StreamTopics(sb, []string{"topic2", "topic1"}, strs)
+		}, true},
+		{"shouldNotAllowReadingFromOverlappingAndUnequalCollectionOfTopics", func(sb *topology.StreamsBuilder) {
+			topology.StreamTopics(sb, []string{"topic"}, strs)
+			topology.StreamTopics(sb, []string{"topic", "anotherTopic"}, strs)
+		}, false},
+		{"shouldThrowWhenSubscribedToATopicWithDifferentResetPolicies", func(sb *topology.StreamsBuilder) {
+			topology.Stream(sb, "topic", earliest)
+			topology.Stream(sb, "topic", latest)
+		}, false},
+		{"shouldThrowWhenSubscribedToATopicWithSetAndUnsetResetPolicies", func(sb *topology.StreamsBuilder) {
+			topology.Stream(sb, "topic", earliest)
+			topology.Stream(sb, "topic", strs)
+		}, false},
+		{"shouldThrowWhenSubscribedToATopicWithUnsetAndSetResetPolicies", func(sb *topology.StreamsBuilder) {
+			topology.Stream(sb, "another-topic", strs)
+			topology.Stream(sb, "another-topic", latest)
+		}, false},
+		{"shouldThrowWhenSubscribedToAPatternWithDifferentResetPolicies", func(sb *topology.StreamsBuilder) {
+			topology.StreamPattern(sb, re, earliest)
+			topology.StreamPattern(sb, re, latest)
+		}, false},
+		{"shouldThrowWhenSubscribedToAPatternWithSetAndUnsetResetPolicies", func(sb *topology.StreamsBuilder) {
+			topology.StreamPattern(sb, re, earliest)
+			topology.StreamPattern(sb, re, strs)
+		}, false},
+		{"shouldNotAllowTablesFromSameTopic", func(sb *topology.StreamsBuilder) {
+			topology.Table(sb, "topic", strs, topology.Materialized[string, string]{})
+			topology.Table(sb, "topic", strs, topology.Materialized[string, string]{})
+		}, false},
+		{"shouldNowAllowStreamAndTableFromSameTopic", func(sb *topology.StreamsBuilder) {
+			topology.Stream(sb, "topic", strs)
+			topology.Table(sb, "topic", strs, topology.Materialized[string, string]{})
+		}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sb := topology.NewStreamsBuilder()
+			c.prog(sb)
+			if _, err := sb.Build(); (err == nil) != c.ok {
+				t.Errorf("Build() error = %v, want ok=%v", err, c.ok)
+			}
+		})
+	}
+}
+
+// Two streams of one topic both see every record, through the one source node Describe
+// shows (Kafka's merged StreamSourceNode; the children in the order of Kafka's HashSet, as
+// Describe emulates it).
+func TestDSLStreamsFromSameTopicShareTheSource(t *testing.T) {
+	sb := topology.NewStreamsBuilder()
+	topology.MapValues(topology.Stream(sb, "topic", strs), strings.ToUpper).To("upper", topology.Produced[string, string]{Keys: serde.String, Values: serde.String})
+	topology.Stream(sb, "topic", strs).Filter(func(_, v string) bool { return v != "b" }).To("filtered")
+	top, err := sb.Build()
+	must(t, err)
+	want := `Topologies:
+   Sub-topology: 0
+    Source: KSTREAM-SOURCE-0000000000 (topics: [topic])
+      --> KSTREAM-FILTER-0000000004, KSTREAM-MAPVALUES-0000000001
+    Processor: KSTREAM-FILTER-0000000004 (stores: [])
+      --> KSTREAM-SINK-0000000005
+      <-- KSTREAM-SOURCE-0000000000
+    Processor: KSTREAM-MAPVALUES-0000000001 (stores: [])
+      --> KSTREAM-SINK-0000000002
+      <-- KSTREAM-SOURCE-0000000000
+    Sink: KSTREAM-SINK-0000000002 (topic: upper)
+      <-- KSTREAM-MAPVALUES-0000000001
+    Sink: KSTREAM-SINK-0000000005 (topic: filtered)
+      <-- KSTREAM-FILTER-0000000004
+
+`
+	if got := top.Describe().String(); got != want {
+		t.Errorf("Describe:\n%s\nwant:\n%s", got, want)
+	}
+	d := newDriver(t, sb)
+	in := testutil.CreateInputTopic(d, "topic", serde.String, serde.String)
+	must(t, in.PipeValueList([]string{"a", "b"}))
+	up, err := testutil.CreateOutputTopic(d, "upper", serde.String, serde.String).ReadValuesToList()
+	must(t, err)
+	fl, err := testutil.CreateOutputTopic(d, "filtered", serde.String, serde.String).ReadValuesToList()
+	must(t, err)
+	check(t, up, []string{"A", "B"})
+	check(t, fl, []string{"a"})
+}
