@@ -73,8 +73,11 @@ type lengthProc struct {
 	ctx processor.FixedKeyContext[string, int32]
 }
 
-func (p *lengthProc) Init(ctx processor.FixedKeyContext[string, int32]) error { p.ctx = ctx; return nil }
-func (p *lengthProc) Close() error                                          { return nil }
+func (p *lengthProc) Init(ctx processor.FixedKeyContext[string, int32]) error {
+	p.ctx = ctx
+	return nil
+}
+func (p *lengthProc) Close() error { return nil }
 func (p *lengthProc) Process(r processor.FixedKeyRecord[string, string]) error {
 	return p.ctx.Forward(processor.RevalueFixed(r, int32(len(r.Value()))))
 }
@@ -194,8 +197,11 @@ type passFixed struct {
 	ctx processor.FixedKeyContext[string, string]
 }
 
-func (p *passFixed) Init(ctx processor.FixedKeyContext[string, string]) error { p.ctx = ctx; return nil }
-func (p *passFixed) Close() error                                           { return nil }
+func (p *passFixed) Init(ctx processor.FixedKeyContext[string, string]) error {
+	p.ctx = ctx
+	return nil
+}
+func (p *passFixed) Close() error { return nil }
 func (p *passFixed) Process(r processor.FixedKeyRecord[string, string]) error {
 	return p.ctx.Forward(r)
 }
