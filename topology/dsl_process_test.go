@@ -206,7 +206,7 @@ func (p *passFixed) Process(r processor.FixedKeyRecord[string, string]) error {
 	return p.ctx.Forward(r)
 }
 
-// The start of StreamsGraphTest.shouldOptimizeMergeNodesOnlyOnce... 's program
+// The start of StreamsGraphTest.shouldNotThrowNPEWithMergeNodes' program
 // (expectedComplexMergeOptimizeTopology): stream("retryTopic").process(supplier)
 // .groupByKey(Grouped.with(String, String)).aggregate(initializer, aggregator,
 // Materialized.with(String, String)). Process may change the key, so the aggregation
