@@ -136,8 +136,11 @@ func (g *KGroupedStream[K, V]) parentFor(op, storeName string) string {
 	return source
 }
 
-// nullKeyFilter drops the records without a key before a repartition topic (Kafka's
-// KSTREAM-FILTER node of createRepartitionedSource): an aggregation would skip them anyway.
+// nullKeyFilter is the KSTREAM-FILTER node before an aggregation's repartition topic (Kafka's
+// createRepartitionedSource). Kafka 3.9's filter passes every record and the aggregation
+// after the topic skips those without a key, counting them in dropped-records; this one
+// skips and counts them before the topic, so that they are not written to it: the count is
+// the same.
 type nullKeyFilter[K, V any] struct {
 	ctx processor.FixedKeyContext[K, V]
 }
@@ -149,6 +152,9 @@ func (p *nullKeyFilter[K, V]) Init(ctx processor.FixedKeyContext[K, V]) error {
 func (p *nullKeyFilter[K, V]) Close() error { return nil }
 func (p *nullKeyFilter[K, V]) Process(r processor.FixedKeyRecord[K, V]) error {
 	if !r.HasKey() {
+		if d, ok := p.ctx.(droppedRecorder); ok {
+			d.RecordDropped()
+		}
 		return nil
 	}
 	return p.ctx.Forward(r)
