@@ -238,3 +238,54 @@ func TestSuppressUntilWindowClosesNeedsWindows(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// SuppressTopologyTest.shouldUseNumberingForAnonymousSuppressionNode and
+// shouldApplyNameToSuppressionNode: an unnamed suppression takes the next index for its node
+// and another for its store; a named one takes none ("<name>-store").
+func TestSuppressDescribeIntermediate(t *testing.T) {
+	const anonymous = "Topologies:\n" +
+		"   Sub-topology: 0\n" +
+		"    Source: KSTREAM-SOURCE-0000000000 (topics: [input])\n" +
+		"      --> KSTREAM-AGGREGATE-0000000002\n" +
+		"    Processor: KSTREAM-AGGREGATE-0000000002 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000001])\n" +
+		"      --> KTABLE-SUPPRESS-0000000003\n" +
+		"      <-- KSTREAM-SOURCE-0000000000\n" +
+		"    Processor: KTABLE-SUPPRESS-0000000003 (stores: [KTABLE-SUPPRESS-STATE-STORE-0000000004])\n" +
+		"      --> KTABLE-TOSTREAM-0000000005\n" +
+		"      <-- KSTREAM-AGGREGATE-0000000002\n" +
+		"    Processor: KTABLE-TOSTREAM-0000000005 (stores: [])\n" +
+		"      --> KSTREAM-SINK-0000000006\n" +
+		"      <-- KTABLE-SUPPRESS-0000000003\n" +
+		"    Sink: KSTREAM-SINK-0000000006 (topic: output)\n" +
+		"      <-- KTABLE-TOSTREAM-0000000005\n" +
+		"\n"
+	const named = "Topologies:\n" +
+		"   Sub-topology: 0\n" +
+		"    Source: KSTREAM-SOURCE-0000000000 (topics: [input])\n" +
+		"      --> KSTREAM-AGGREGATE-0000000002\n" +
+		"    Processor: KSTREAM-AGGREGATE-0000000002 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000001])\n" +
+		"      --> asdf\n" +
+		"      <-- KSTREAM-SOURCE-0000000000\n" +
+		"    Processor: asdf (stores: [asdf-store])\n" +
+		"      --> KTABLE-TOSTREAM-0000000003\n" +
+		"      <-- KSTREAM-AGGREGATE-0000000002\n" +
+		"    Processor: KTABLE-TOSTREAM-0000000003 (stores: [])\n" +
+		"      --> KSTREAM-SINK-0000000004\n" +
+		"      <-- asdf\n" +
+		"    Sink: KSTREAM-SINK-0000000004 (topic: output)\n" +
+		"      <-- KTABLE-TOSTREAM-0000000003\n" +
+		"\n"
+	for want, s := range map[string]topology.Suppressed{
+		anonymous: topology.UntilTimeLimit(time.Second, topology.Unbounded()),
+		named:     topology.UntilTimeLimit(time.Second, topology.Unbounded()).WithName("asdf"),
+	} {
+		sb := topology.NewStreamsBuilder()
+		topology.Count(topology.GroupByKey(topology.Stream(sb, "input", strs)), topology.Materialized[string, int64]{StoreType: topology.StoreInMemory}).
+			Suppress(s).ToStream().To("output", topology.Produced[string, int64]{Keys: serde.String, Values: serde.Int64})
+		top, err := sb.Build()
+		must(t, err)
+		if got := top.Describe().String(); got != want {
+			t.Errorf("Describe:\n%s\nwant:\n%s", got, want)
+		}
+	}
+}
