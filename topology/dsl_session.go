@@ -28,6 +28,12 @@ import (
 //     (Kafka keeps it in the committed offsets' metadata), so a restarted task emits again
 //     the closed sessions its store still holds. Emission is checked on every record (Kafka
 //     throttles it to once a second of wall-clock time by default).
+//   - A session older than the store's retention (stream time − retention, gap + grace by
+//     default) is never found again, so a record cannot merge into it. Kafka's uncached store
+//     behaves so; its caching store still finds such a session while the record cache holds
+//     it.
+//   - Emitting on window close reads the segments of the session store that hold the closed
+//     sessions (Kafka reads a time-ordered session store made for it).
 //   - Count given a Materialized without a name does not burn a name of the counter, where
 //     Kafka's count(Materialized) does (count() does not): as the package-level Count, a
 //     zero Materialized is Kafka's count().

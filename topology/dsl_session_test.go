@@ -534,3 +534,31 @@ func TestSessionBuildErrors(t *testing.T) {
 		})
 	}
 }
+
+// Old values (Kafka's KStreamSessionWindowAggregate.enableSendingOldValues, asked for by a
+// KTable filter downstream): a merged-away session's tombstone carries its aggregate, an
+// update carries none uncached (Kafka forwards Change(agg, null)) and the stored aggregate
+// cached (CachingSessionStore reads it at flush). KTableFilter then drops the updates that
+// are out of the filtered table before and after.
+func TestSessionSendOldValuesThroughFilter(t *testing.T) {
+	for _, c := range sessionCases[:2] {
+		t.Run(c.name, func(t *testing.T) {
+			sb := topology.NewStreamsBuilder()
+			ws := topology.GroupByKey(topology.Stream(sb, "input", strs)).WindowedBySession(topology.SessionWindowsWithNoGrace(time.Minute))
+			topology.CountSessions(ws, topology.Materialized[string, int64]{StoreType: topology.StoreInMemory, CachingDisabled: !c.caching}).
+				Filter(func(_ serde.Windowed[string], n int64) bool { return n >= 2 }).
+				ToStream().To("output")
+			d := newDriver(t, sb)
+			in := testutil.CreateInputTopic(d, "input", serde.String, serde.String)
+			pipeAt(t, in, "a", "1", 0) // [0,0]→1: out of the filtered table before and after
+			pipeAt(t, in, "a", "2", 5) // tombstone [0,0] (old 1: dropped), [0,5]→2
+			pipeAt(t, in, "a", "3", 3) // [0,5] merged into [0,5]
+			want := []sessionRec{sess("a", 0, 5, 2)}
+			if !c.caching {
+				want = append(want, sessTomb("a", 0, 5)) // old 2 was in the filtered table
+			}
+			want = append(want, sess("a", 0, 5, 3))
+			testutil.AssertRecords(t, testutil.CreateOutputTopic(d, "output", serde.SessionWindowed(serde.String), serde.Int64), want...)
+		})
+	}
+}
