@@ -10,6 +10,7 @@ import (
 	"github.com/tributary-go/tributary/cursor"
 	"github.com/tributary-go/tributary/serde"
 	"github.com/tributary-go/tributary/store/kv"
+	"github.com/tributary-go/tributary/store/session"
 	"github.com/tributary-go/tributary/testutil"
 	"github.com/tributary-go/tributary/topology"
 )
@@ -560,5 +561,40 @@ func TestSessionSendOldValuesThroughFilter(t *testing.T) {
 			want = append(want, sess("a", 0, 5, 3))
 			testutil.AssertRecords(t, testutil.CreateOutputTopic(d, "output", serde.SessionWindowed(serde.String), serde.Int64), want...)
 		})
+	}
+}
+
+// Materialized.SessionSupplier supplies the store (Kafka's Materialized.as(
+// SessionBytesStoreSupplier)), naming it; its name must match Materialized.Name, and its
+// retention cover gap + grace.
+func TestSessionSupplier(t *testing.T) {
+	sup, err := session.InMemorySupplier("supplied", session.Options{Retention: time.Hour})
+	must(t, err)
+	sb := topology.NewStreamsBuilder()
+	ws := topology.GroupByKey(topology.Stream(sb, "input", strs)).WindowedBySession(topology.SessionWindowsWithNoGrace(time.Minute))
+	tbl := topology.CountSessions(ws, topology.Materialized[string, int64]{SessionSupplier: sup})
+	if tbl.StoreName() != "supplied" || !tbl.Queryable() {
+		t.Errorf("StoreName() = %q, Queryable() = %v", tbl.StoreName(), tbl.Queryable())
+	}
+	d := newDriver(t, sb)
+	pipeAt(t, testutil.CreateInputTopic(d, "input", serde.String, serde.String), "k", "v", 1000)
+	if got := sessionStoreOf(t, d, "supplied")("k", 0, 2000); len(got) != 1 || got[0].Value != 1 {
+		t.Errorf("sessions = %v", got)
+	}
+
+	for _, tc := range []struct {
+		m    topology.Materialized[string, int64]
+		gap  time.Duration
+		want string
+	}{
+		{topology.Materialized[string, int64]{Name: "other", SessionSupplier: sup}, time.Minute, `names the session store "other" but its SessionSupplier supplies "supplied"`},
+		{topology.Materialized[string, int64]{SessionSupplier: sup}, 2 * time.Hour, "has retention 1h0m0s, smaller than the session inactivity gap plus the grace period (2h0m0s)"},
+	} {
+		sb := topology.NewStreamsBuilder()
+		ws := topology.GroupByKey(topology.Stream(sb, "input", strs)).WindowedBySession(topology.SessionWindowsWithNoGrace(tc.gap))
+		topology.CountSessions(ws, tc.m)
+		if _, err := sb.Build(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Build() = %v, want an error containing %q", err, tc.want)
+		}
 	}
 }
