@@ -221,7 +221,10 @@ func sessionAggregate[K, V, VA any](s *SessionWindowedKStream[K, V], op, prefix 
 	if keys != nil {
 		wkeys = serde.SessionWindowed(keys)
 	}
-	return &KTable[serde.Windowed[K], VA]{sb: g.sb, name: name, storeName: storeName, queryable: queryable, keys: wkeys, values: values, st: st}
+	// Suppress(UntilWindowCloses) waits gap + grace past a session's end (Kafka's
+	// GraphGraceSearchUtil for KStreamSessionWindowAggregate).
+	win := &tableWindow[serde.Windowed[K]]{graceMs: gap + grace, end: func(w serde.Windowed[K]) int64 { return w.End }}
+	return &KTable[serde.Windowed[K], VA]{sb: g.sb, name: name, storeName: storeName, queryable: queryable, keys: wkeys, values: values, st: st, win: win}
 }
 
 // sessionStoreBuilder returns the builder of a session aggregation's store, or nil after

@@ -99,7 +99,7 @@ func (h *suppressHarness[K]) forwarded(t *testing.T) []string {
 
 func windowEnd(w serde.Windowed[string]) int64 { return w.End }
 
-func win(key string, start, end int64) serde.Windowed[string] {
+func twin(key string, start, end int64) serde.Windowed[string] {
 	return serde.Windowed[string]{Key: key, Start: start, End: end}
 }
 
@@ -114,7 +114,7 @@ func TestSuppressZeroTimeLimitShouldImmediatelyEmit(t *testing.T) {
 
 func TestSuppressWindowedZeroTimeLimitShouldImmediatelyEmit(t *testing.T) {
 	h := newSuppressHarness(t, topology.UntilTimeLimit(0, topology.Unbounded()), serde.TimeWindowed(serde.String, 100*time.Millisecond), 0, nil)
-	must(t, h.process(t, win("hey", 0, 100), arbitraryChange, arbitraryLong))
+	must(t, h.process(t, twin("hey", 0, 100), arbitraryChange, arbitraryLong))
 	check(t, h.forwarded(t), []string{"{hey 0 100}:(7<-14)@5"})
 }
 
@@ -128,50 +128,50 @@ func TestSuppressIntermediateSuppressionShouldBufferAndEmitLater(t *testing.T) {
 
 func TestSuppressFinalResultsShouldBufferAndEmitAtGraceExpiration(t *testing.T) {
 	h := newSuppressHarness(t, topology.UntilWindowCloses(topology.Unbounded()), serde.TimeWindowed(serde.String, time.Millisecond), 1, windowEnd)
-	must(t, h.process(t, win("hey", 99, 100), arbitraryChange, 99))
+	must(t, h.process(t, twin("hey", 99, 100), arbitraryChange, 99))
 	check(t, h.forwarded(t), []string{})
 	// Stream time is 100, but "hey" waits 1 ms past its window's end.
-	must(t, h.process(t, win("dummyKey1", 100, 101), arbitraryChange, 100))
+	must(t, h.process(t, twin("dummyKey1", 100, 101), arbitraryChange, 100))
 	check(t, h.forwarded(t), []string{})
-	must(t, h.process(t, win("dummyKey2", 101, 102), arbitraryChange, 101))
+	must(t, h.process(t, twin("dummyKey2", 101, 102), arbitraryChange, 101))
 	check(t, h.forwarded(t), []string{"{hey 99 100}:(7<-14)@99"})
 }
 
 func TestSuppressFinalResultsWithZeroGraceShouldStillBufferUntilTheWindowEnd(t *testing.T) {
 	h := newSuppressHarness(t, topology.UntilWindowCloses(topology.Unbounded()), serde.TimeWindowed(serde.String, 100*time.Millisecond), 0, windowEnd)
-	must(t, h.process(t, win("hey", 0, 100), arbitraryChange, 5))
+	must(t, h.process(t, twin("hey", 0, 100), arbitraryChange, 5))
 	check(t, h.forwarded(t), []string{})
-	must(t, h.process(t, win("dummyKey", 100, 200), arbitraryChange, 100))
+	must(t, h.process(t, twin("dummyKey", 100, 200), arbitraryChange, 100))
 	check(t, h.forwarded(t), []string{"{hey 0 100}:(7<-14)@5"})
 }
 
 func TestSuppressFinalResultsWithZeroGraceAtWindowEndShouldImmediatelyEmit(t *testing.T) {
 	h := newSuppressHarness(t, topology.UntilWindowCloses(topology.Unbounded()), serde.TimeWindowed(serde.String, 100*time.Millisecond), 0, windowEnd)
-	must(t, h.process(t, win("hey", 0, 100), arbitraryChange, 100))
+	must(t, h.process(t, twin("hey", 0, 100), arbitraryChange, 100))
 	check(t, h.forwarded(t), []string{"{hey 0 100}:(7<-14)@100"})
 }
 
 func TestSuppressFinalResultsShouldDropTombstonesForTimeWindows(t *testing.T) {
 	h := newSuppressHarness(t, topology.UntilWindowCloses(topology.Unbounded()), serde.TimeWindowed(serde.String, 100*time.Millisecond), 0, windowEnd)
-	must(t, h.process(t, win("hey", 0, 100), chg{Old: i64(arbitraryLong)}, 100))
+	must(t, h.process(t, twin("hey", 0, 100), chg{Old: i64(arbitraryLong)}, 100))
 	check(t, h.forwarded(t), []string{})
 }
 
 func TestSuppressFinalResultsShouldDropTombstonesForSessionWindows(t *testing.T) {
 	h := newSuppressHarness(t, topology.UntilWindowCloses(topology.Unbounded()), serde.SessionWindowed(serde.String), 0, windowEnd)
-	must(t, h.process(t, win("hey", 0, 0), chg{Old: i64(arbitraryLong)}, 100))
+	must(t, h.process(t, twin("hey", 0, 0), chg{Old: i64(arbitraryLong)}, 100))
 	check(t, h.forwarded(t), []string{})
 }
 
 func TestSuppressShouldNotDropTombstonesForTimeWindows(t *testing.T) {
 	h := newSuppressHarness(t, topology.UntilTimeLimit(0, topology.MaxRecords(1)), serde.TimeWindowed(serde.String, 100*time.Millisecond), 0, windowEnd)
-	must(t, h.process(t, win("hey", 0, 100), chg{Old: i64(arbitraryLong)}, 100, processor.Header{Key: "k", Value: []byte("v")}))
+	must(t, h.process(t, twin("hey", 0, 100), chg{Old: i64(arbitraryLong)}, 100, processor.Header{Key: "k", Value: []byte("v")}))
 	check(t, h.forwarded(t), []string{"{hey 0 100}:(null<-5)@100 k=v"})
 }
 
 func TestSuppressShouldNotDropTombstonesForSessionWindows(t *testing.T) {
 	h := newSuppressHarness(t, topology.UntilTimeLimit(0, topology.MaxRecords(1)), serde.SessionWindowed(serde.String), 0, windowEnd)
-	must(t, h.process(t, win("hey", 0, 0), chg{Old: i64(arbitraryLong)}, 100))
+	must(t, h.process(t, twin("hey", 0, 0), chg{Old: i64(arbitraryLong)}, 100))
 	check(t, h.forwarded(t), []string{"{hey 0 0}:(null<-5)@100"})
 }
 
