@@ -289,7 +289,7 @@ func tableAggregate[K, V, VA any](g *KGroupedTable[K, V], op, prefix string, m M
 	sbld := m.storeBuilder(g.sb, op, storeName, keys, values)
 	st := out.st
 	AddProcessor(g.sb.b, name, func() processor.Processor[K, Change[V], K, Change[VA]] {
-		return &tableAggProc[K, V, VA]{st: st, add: add, remove: remove, f: tableForwarder[K, VA]{keys: keys, values: values}}
+		return &tableAggProc[K, V, VA]{name: name, st: st, add: add, remove: remove, f: tableForwarder[K, VA]{keys: keys, values: values}}
 	}, parent)
 	if sbld != nil {
 		g.sb.b.AddStateStore(sbld, name)
@@ -301,6 +301,7 @@ func tableAggregate[K, V, VA any](g *KGroupedTable[K, V], op, prefix string, m M
 // value from the key's aggregate, if both exist, then add the new value, if any; store the
 // result and forward it with the previous aggregate as the old value.
 type tableAggProc[K, V, VA any] struct {
+	name   string
 	st     *tableState
 	add    func(K, V, VA, bool) VA
 	remove func(K, V, VA) VA
@@ -315,7 +316,7 @@ func (p *tableAggProc[K, V, VA]) Close() error { return nil }
 
 func (p *tableAggProc[K, V, VA]) Process(r processor.Record[K, Change[V]]) error {
 	if !r.HasKey() {
-		return fmt.Errorf("record key for KTable aggregate operator with state %s should not be null (Kafka's KTableAggregate)", p.st.storeName)
+		return fmt.Errorf("%s: record key for KTable aggregate operator with state %s should not be null (Kafka's KTableAggregate)", p.name, p.st.storeName)
 	}
 	in := r.Value()
 	oldAgg, found, err := p.f.store.Get(r.Key())

@@ -3,8 +3,10 @@ package topology
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 
+	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/serde"
 	_ "github.com/tributary-go/tributary/store/rocksdb" // the default (persistent) stores
 )
@@ -56,6 +58,62 @@ func TestDSLDescribeTableGroupByCount(t *testing.T) {
 	GroupTableBy(inputTable(sb), selectNothing, groupedStrings).Count(Materialized[string, int64]{Name: "count-store", StoreType: StoreInMemory})
 	checkDescribe(t, sb.b, groupedCountDescribe("count-store",
 		"KSTREAM-SINK-0000000004", "KSTREAM-SOURCE-0000000005", "KTABLE-AGGREGATE-0000000006"))
+}
+
+// KStreamImplTest.shouldSupportGroupByCountWithKStreamToKTable: toTable's node, then its
+// store name, materialized because groupBy forces it.
+func TestDSLDescribeStreamToTableGroupByCount(t *testing.T) {
+	sb := NewStreamsBuilder()
+	tbl := ToTable(Stream(sb, "input", dslStrings), Materialized[string, string]{})
+	GroupTableBy(tbl, func(_, v string) KeyValue[string, string] { return Pair(v, v) }, groupedStrings).
+		Count(Materialized[string, int64]{}).ToStream().To("output")
+	checkDescribe(t, sb.b, "Topologies:\n"+
+		"   Sub-topology: 0\n"+
+		"    Source: KSTREAM-SOURCE-0000000000 (topics: [input])\n"+
+		"      --> KSTREAM-TOTABLE-0000000001\n"+
+		"    Processor: KSTREAM-TOTABLE-0000000001 (stores: [KSTREAM-TOTABLE-STATE-STORE-0000000002])\n"+
+		"      --> KTABLE-SELECT-0000000003\n"+
+		"      <-- KSTREAM-SOURCE-0000000000\n"+
+		"    Processor: KTABLE-SELECT-0000000003 (stores: [])\n"+
+		"      --> KSTREAM-SINK-0000000005\n"+
+		"      <-- KSTREAM-TOTABLE-0000000001\n"+
+		"    Sink: KSTREAM-SINK-0000000005 (topic: KTABLE-AGGREGATE-STATE-STORE-0000000004-repartition)\n"+
+		"      <-- KTABLE-SELECT-0000000003\n"+
+		"\n"+
+		"  Sub-topology: 1\n"+
+		"    Source: KSTREAM-SOURCE-0000000006 (topics: [KTABLE-AGGREGATE-STATE-STORE-0000000004-repartition])\n"+
+		"      --> KTABLE-AGGREGATE-0000000007\n"+
+		"    Processor: KTABLE-AGGREGATE-0000000007 (stores: [KTABLE-AGGREGATE-STATE-STORE-0000000004])\n"+
+		"      --> KTABLE-TOSTREAM-0000000008\n"+
+		"      <-- KSTREAM-SOURCE-0000000006\n"+
+		"    Processor: KTABLE-TOSTREAM-0000000008 (stores: [])\n"+
+		"      --> KSTREAM-SINK-0000000009\n"+
+		"      <-- KTABLE-AGGREGATE-0000000007\n"+
+		"    Sink: KSTREAM-SINK-0000000009 (topic: output)\n"+
+		"      <-- KTABLE-TOSTREAM-0000000008\n\n")
+}
+
+// StreamsBuilderTest.shouldUseSpecifiedNameForAggregateOperationGivenTable: Grouped.Name
+// names the select node, Named the count and its repartition sink and source; the stores
+// are "<topic>-STATE-STORE-0000000000" and KTABLE-AGGREGATE-STATE-STORE-0000000004.
+func TestDSLNamesTableGroupByCount(t *testing.T) {
+	sb := NewStreamsBuilder()
+	g := groupedStrings
+	g.Name = "group-operation"
+	GroupTableBy(Table(sb, "topic", dslStrings, Materialized[string, string]{}), func(k, v string) KeyValue[string, string] { return Pair(k, v) }, g).
+		Count(Materialized[string, int64]{}, "count-operation")
+	top, err := sb.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := top.Describe().String()
+	for _, want := range []string{"KSTREAM-SOURCE-0000000001 ", "KTABLE-SOURCE-0000000002 ", "Processor: group-operation ",
+		"Sink: count-operation-sink (topic: group-operation-repartition)", "Source: count-operation-source ",
+		"Processor: count-operation (stores: [KTABLE-AGGREGATE-STATE-STORE-0000000004])", "[topic-STATE-STORE-0000000000]"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("Describe() lacks %q:\n%s", want, d)
+		}
+	}
 }
 
 // Reduce names its node KTABLE-REDUCE- but its store KTABLE-AGGREGATE-STATE-STORE- (Kafka's
@@ -174,4 +232,21 @@ func FuzzChangeSerde(f *testing.F) {
 			t.Fatalf("Serialize(Deserialize(%v)) = %v", b, again)
 		}
 	})
+}
+
+// A record without a key reaching the select node or the aggregation is a processing error
+// naming it, as Kafka throws a StreamsException (KTableRepartitionMap: "Record key for the
+// grouping KTable should not be null"; KTableAggregate/KTableReduce: "Record key for KTable
+// aggregate operator with state <store> should not be null").
+func TestGroupedTableNullKeyIsAnError(t *testing.T) {
+	sel := &tableSelectProc[string, string, string, string]{name: "KTABLE-SELECT-0000000003", selector: func(k, v string) KeyValue[string, string] { return Pair(k, v) }}
+	err := sel.Process(processor.MakeRecord("", false, Change[string]{New: "v", HasNew: true}, true, 1, nil))
+	if err == nil || !strings.Contains(err.Error(), "KTABLE-SELECT-0000000003") || !strings.Contains(err.Error(), "should not be null") {
+		t.Errorf("select node: %v", err)
+	}
+	agg := &tableAggProc[string, string, int64]{name: "KTABLE-AGGREGATE-0000000007", st: &tableState{storeName: "count-store"}}
+	err = agg.Process(processor.MakeRecord("", false, Change[string]{New: "v", HasNew: true}, true, 1, nil))
+	if err == nil || !strings.Contains(err.Error(), "count-store") || !strings.Contains(err.Error(), "KTABLE-AGGREGATE-0000000007") || !strings.Contains(err.Error(), "should not be null") {
+		t.Errorf("aggregation: %v", err)
+	}
 }

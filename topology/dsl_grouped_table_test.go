@@ -359,3 +359,24 @@ func TestDSLGroupedTableMistakes(t *testing.T) {
 		}
 	}
 }
+
+// KStreamImplTest.shouldSupportGroupByCountWithKStreamToKTable (its Describe is in
+// dsl_grouped_table_internal_test.go): a ToTable is materialized by the grouping.
+func TestDSLGroupedTableFromStreamToTable(t *testing.T) {
+	for _, caching := range []bool{false, true} {
+		sb := topology.NewStreamsBuilder()
+		tbl := topology.ToTable(topology.Stream(sb, "input", strs), topology.Materialized[string, string]{CachingDisabled: !caching})
+		topology.GroupTableBy(tbl, selectValue, groupedStrs).
+			Count(topology.Materialized[string, int64]{CachingDisabled: !caching}).ToStream().To("output")
+		d := newDriver(t, sb)
+		pipeUpdates(t, testutil.CreateInputTopic(d, "input", serde.String, serde.String),
+			upd[string]{"A", "green", false, 10}, upd[string]{"B", "green", false, 9}, upd[string]{"A", "blue", false, 12},
+			upd[string]{"C", "yellow", false, 15}, upd[string]{"D", "green", false, 11})
+		check(t, updates(t, testutil.CreateOutputTopic(d, "output", serde.String, serde.Int64)), []string{
+			"green:1@10",
+			"green:2@9", // Kafka: @10
+			"green:1@12", "blue:1@12", "yellow:1@15",
+			"green:2@11", // Kafka: @12
+		})
+	}
+}
