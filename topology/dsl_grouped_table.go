@@ -78,7 +78,11 @@ type tableSelectState struct {
 // subtraction only. Keys are compared by their bytes under Grouped.Keys.
 //
 // Grouped's serdes write the repartition topic and default the stores' serdes; when absent
-// they default to the table's if the selected types are the table's. An update without a
+// they default to the table's if the selected types are the table's. Grouped.Name names the
+// select node and the repartition topic "<Name>-repartition" (which later aggregations of
+// the grouped table then share); the topic's sink and source are named by the
+// aggregation's Named ("<named>-sink", "<named>-source") or generated, as in Kafka's
+// KGroupedTableImpl.doAggregate, and no null-key filter precedes the sink. An update without a
 // key is a processing error, as in Kafka ("Record key for the grouping KTable should not be
 // null"); table nodes never forward one.
 func GroupTableBy[K, V, KR, VR any](t *KTable[K, V], selector func(key K, value V) KeyValue[KR, VR], g ...Grouped[KR, VR]) *KGroupedTable[KR, VR] {
