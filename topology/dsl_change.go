@@ -106,7 +106,22 @@ func (f *tableForwarder[K, V]) flushed(e changelog.FlushedEntry) error {
 		c.HasOld = true
 	}
 	hdr, _ := e.Context.Headers.(processor.Headers)
-	return f.ctx.Forward(processor.MakeRecord(k, true, c, true, e.Context.Timestamp, hdr))
+	r := processor.MakeRecord(k, true, c, true, e.Context.Timestamp, hdr)
+	return forwardWithContext(f.ctx, e.Context, func() error { return f.ctx.Forward(r) })
+}
+
+// metadataSetter is implemented by the task engine's processor contexts (WithRecordMetadata).
+type metadataSetter interface {
+	WithRecordMetadata(md processor.RecordMetadata, fn func() error) error
+}
+
+// forwardWithContext runs forward with the flushed entry's record metadata as the current
+// record's, as Kafka's cache flush listeners set the entry's record context.
+func forwardWithContext(ctx any, rc changelog.RecordContext, forward func() error) error {
+	if ms, ok := ctx.(metadataSetter); ok && rc.Topic != "" {
+		return ms.WithRecordMetadata(processor.RecordMetadata{Topic: rc.Topic, Partition: rc.Partition, Offset: rc.Offset}, forward)
+	}
+	return forward()
 }
 
 // put writes c's new value to the store (a delete when it has none), if the node has a

@@ -72,6 +72,19 @@ func (c *nodeCtx) RecordMetadata() (processor.RecordMetadata, bool) {
 	return c.t.meta, c.t.hasMeta
 }
 
+// WithRecordMetadata runs fn with md as the metadata of the record being processed, then
+// puts back what was there: the DSL's cache flush listeners forward each flushed entry
+// with the metadata of the record that wrote it, as Kafka's flush listeners set the record
+// context of the cached entry before forwarding.
+func (c *nodeCtx) WithRecordMetadata(md processor.RecordMetadata, fn func() error) error {
+	t := c.t
+	meta, has := t.meta, t.hasMeta
+	t.meta, t.hasMeta = md, true
+	err := fn()
+	t.meta, t.hasMeta = meta, has
+	return err
+}
+
 func (c *nodeCtx) Schedule(interval time.Duration, typ processor.PunctuationType, fn processor.Punctuator) (processor.Cancellable, error) {
 	return c.t.schedule(c.s.Name, interval, typ, fn)
 }
