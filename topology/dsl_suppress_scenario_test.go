@@ -111,7 +111,9 @@ func TestSuppressScenarioShouldSuppressIntermediateEventsWithBytesLimit(t *testi
 // scenarios map with KStream.map, which passes tombstones on as Kafka's mapper returning a
 // null value does; Tributary's Map cannot return a tombstone, so SelectKey does it.
 func javaWindowed(s *topology.KStream[serde.Windowed[string], int64]) *topology.KStream[string, int64] {
-	return topology.SelectKey(s, func(k serde.Windowed[string], _ int64) string { return fmt.Sprintf("[%s@%d/%d]", k.Key, k.Start, k.End) })
+	return topology.SelectKey(s, func(k serde.Windowed[string], _ int64) string {
+		return fmt.Sprintf("[%s@%d/%d]", k.Key, k.Start, k.End)
+	})
 }
 
 func TestSuppressScenarioShouldSupportFinalResultsForSessionWindows(t *testing.T) {
