@@ -258,3 +258,25 @@ var slidingCases = []slidingCase{
 		update: []string{"[E@90/100] 0+1@100", "[E@95/105] 0+1+3@105", "[E@96/106] 0+1+3+4@106", "[E@96/106] 0+1+3+4+2@106", "[E@101/111] 0+3@105", "[E@101/111] 0+3+4@106", "[E@101/111] 0+3+4+2@106", "[E@103/113] 0+3+4+2+6@113", "[E@103/113] 0+3+4+2+6+5@113", "[E@103/113] 0+3+4+2+6+5+7@113", "[E@104/114] 0+3+4@106", "[E@104/114] 0+3+4+6@113", "[E@104/114] 0+3+4+6+5@113", "[E@104/114] 0+3+4+6+5+7@113", "[E@105/115] 0+3+4+6+5@113", "[E@105/115] 0+3+4+6+5+9@115", "[E@106/116] 0+4@106", "[E@106/116] 0+4+6@113", "[E@106/116] 0+4+6+5@113", "[E@106/116] 0+4+6+5+9@115", "[E@107/117] 0+6@113", "[E@107/117] 0+6+5@113", "[E@107/117] 0+6+5+9@115", "[E@111/121] 0+6@113", "[E@111/121] 0+6+9@115", "[E@114/124] 0+9@115"},
 		close:  []string{"[E@90/100] 0+1@100", "[E@95/105] 0+1+3@105", "[E@96/106] 0+1+3+4+2@106", "[E@101/111] 0+3+4+2@106", "[E@103/113] 0+3+4+2+6+5+7@113", "[E@104/114] 0+3+4+6+5+7@113"}},
 }
+
+// KGroupedStreamImplTest.shouldCountSlidingWindows and
+// shouldCountSlidingWindowsWithInternalStoreName: time difference 500 ms, grace 2 s; the
+// updates sorted by key and window start.
+func TestDSLSlidingCount(t *testing.T) {
+	for _, name := range []string{"aggregate-by-key-windowed", ""} {
+		for _, caching := range []bool{true, false} {
+			sb := topology.NewStreamsBuilder()
+			w := grouped(sb).WindowedBySliding(topology.SlidingWindowsOfTimeDifferenceAndGrace(500*time.Millisecond, 2*time.Second))
+			topology.CountWindowed(w, topology.Materialized[string, int64]{Name: name, CachingDisabled: !caching}).ToStream().To("out")
+			d := newDriver(t, sb)
+			pipeAll(t, testutil.CreateInputTopic(d, "topic", serde.String, serde.String), []kvt[string, string]{{"1", "A", 500}, {"1", "A", 999}, {"1", "A", 600}, {"2", "B", 500}, {"2", "B", 600}, {"2", "B", 700}, {"3", "C", 501}, {"1", "A", 1000}, {"1", "A", 1000}, {"2", "B", 1000}, {"2", "B", 1000}, {"3", "C", 600}}...)
+			var recs []kvt[serde.Windowed[string], string]
+			for _, r := range readAll(t, testutil.CreateOutputTopic(d, "out", serde.TimeWindowed(serde.String, 500*time.Millisecond), serde.Int64)) {
+				recs = append(recs, kvt[serde.Windowed[string], string]{r.Key, fmt.Sprint(r.Value), r.Ts})
+			}
+			if got, want := sortedOutput(recs), []string{"[1@0/500] 1@500", "[1@100/600] 2@600", "[1@499/999] 2@999", "[1@499/999] 3@999", "[1@500/1000] 4@1000", "[1@500/1000] 5@1000", "[1@501/1001] 1@999", "[1@501/1001] 2@999", "[1@501/1001] 3@1000", "[1@501/1001] 4@1000", "[1@601/1101] 1@999", "[1@601/1101] 2@1000", "[1@601/1101] 3@1000", "[1@1000/1500] 1@1000", "[1@1000/1500] 2@1000", "[2@0/500] 1@500", "[2@100/600] 2@600", "[2@200/700] 3@700", "[2@500/1000] 4@1000", "[2@500/1000] 5@1000", "[2@501/1001] 1@600", "[2@501/1001] 2@700", "[2@501/1001] 3@1000", "[2@501/1001] 4@1000", "[2@601/1101] 1@700", "[2@601/1101] 2@1000", "[2@601/1101] 3@1000", "[2@701/1201] 1@1000", "[2@701/1201] 2@1000", "[3@1/501] 1@501", "[3@100/600] 2@600", "[3@502/1002] 1@600"}; !slices.Equal(got, want) {
+				t.Errorf("store %q, caching %v:\ngot  %q\nwant %q", name, caching, got, want)
+			}
+		}
+	}
+}

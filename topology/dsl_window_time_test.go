@@ -2,6 +2,7 @@ package topology_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -466,4 +467,25 @@ func TestDSLTimeWindowsWindowStarts(t *testing.T) {
 	check(t, hopping.WindowStarts(3), []int64{0})
 	barely := topology.TimeWindowsOfSizeWithNoGrace(6 * time.Millisecond).AdvanceBy(5 * time.Millisecond)
 	check(t, barely.WindowStarts(7), []int64{5})
+}
+
+// KGroupedStreamImplTest.shouldCountWindowed and shouldCountWindowedWithInternalStoreName:
+// tumbling windows of 500 ms, grace 100 ms.
+func TestDSLWindowedCountGrace(t *testing.T) {
+	for _, name := range []string{"aggregate-by-key-windowed", ""} {
+		for _, caching := range []bool{true, false} {
+			sb := topology.NewStreamsBuilder()
+			w := grouped(sb).WindowedBy(topology.TimeWindowsOfSizeAndGrace(500*time.Millisecond, 100*time.Millisecond))
+			topology.CountWindowed(w, topology.Materialized[string, int64]{Name: name, CachingDisabled: !caching}).ToStream().To("out")
+			d := newDriver(t, sb)
+			pipeAll(t, testutil.CreateInputTopic(d, "topic", serde.String, serde.String), []kvt[string, string]{{"1", "A", 0}, {"1", "A", 499}, {"1", "A", 100}, {"2", "B", 0}, {"2", "B", 100}, {"2", "B", 200}, {"3", "C", 1}, {"1", "A", 500}, {"1", "A", 500}, {"2", "B", 500}, {"2", "B", 500}, {"3", "B", 100}}...)
+			var got []string
+			for _, r := range readWindowed(t, d, "out", 500*time.Millisecond, serde.Int64) {
+				got = append(got, fmt.Sprintf("%s %d@%d", r.Key, r.Value, r.Ts))
+			}
+			if want := []string{"[1@0/500] 1@0", "[1@0/500] 2@499", "[1@0/500] 3@499", "[2@0/500] 1@0", "[2@0/500] 2@100", "[2@0/500] 3@200", "[3@0/500] 1@1", "[1@500/1000] 1@500", "[1@500/1000] 2@500", "[2@500/1000] 1@500", "[2@500/1000] 2@500", "[3@0/500] 2@100"}; !slices.Equal(got, want) {
+				t.Errorf("store %q, caching %v:\ngot  %q\nwant %q", name, caching, got, want)
+			}
+		}
+	}
 }
