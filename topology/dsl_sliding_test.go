@@ -280,3 +280,107 @@ func TestDSLSlidingCount(t *testing.T) {
 		}
 	}
 }
+
+// SlidingWindowedKStreamImplTest's processData, on sliding windows of 100 ms with 1 s of grace.
+func slidingWindowedData(t *testing.T, d *testutil.TopologyTestDriver) {
+	pipeAll(t, testutil.CreateInputTopic(d, "topic", serde.String, serde.String),
+		kvt[string, string]{"1", "1", 100}, kvt[string, string]{"1", "2", 150}, kvt[string, string]{"1", "3", 500},
+		kvt[string, string]{"2", "10", 200}, kvt[string, string]{"2", "20", 150})
+}
+
+func sliding100(sb *topology.StreamsBuilder) *topology.TimeWindowedKStream[string, string] {
+	return grouped(sb).WindowedBySliding(topology.SlidingWindowsOfTimeDifferenceAndGrace(100*time.Millisecond, time.Second))
+}
+
+// lastPerKey is Kafka's lastValueAndTimestampPerKey, printed "[key@start/end]=value@ts" in
+// the order of the windowed keys.
+func lastPerKey[V any](recs []kvt[serde.Windowed[string], V]) string {
+	last := map[serde.Windowed[string]]kvt[serde.Windowed[string], V]{}
+	for _, r := range recs {
+		last[r.Key] = r
+	}
+	keys := make([]serde.Windowed[string], 0, len(last))
+	for k := range last {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b serde.Windowed[string]) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return int(a.Start - b.Start)
+	})
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%v@%d", wk(k), last[k].Value, last[k].Ts))
+	}
+	return strings.Join(parts, " ")
+}
+
+// SlidingWindowedKStreamImplTest.shouldCountSlidingWindows, shouldReduceSlidingWindows and
+// shouldAggregateSlidingWindows: the last update of each window.
+func TestDSLSlidingWindowedCountReduceAggregate(t *testing.T) {
+	for _, caching := range []bool{true, false} {
+		sb := topology.NewStreamsBuilder()
+		topology.CountWindowed(sliding100(sb), topology.Materialized[string, int64]{CachingDisabled: !caching}).ToStream().To("out")
+		d := newDriver(t, sb)
+		slidingWindowedData(t, d)
+		got := lastPerKey(readAll(t, testutil.CreateOutputTopic(d, "out", serde.TimeWindowed(serde.String, 100*time.Millisecond), serde.Int64)))
+		if want := "[1@0/100]=1@100 [1@50/150]=2@150 [1@101/201]=1@150 [1@400/500]=1@500 [2@50/150]=1@150 [2@100/200]=2@200 [2@151/251]=1@200"; got != want {
+			t.Errorf("count, caching %v:\ngot  %s\nwant %s", caching, got, want)
+		}
+
+		sb = topology.NewStreamsBuilder()
+		topology.ReduceWindowed(sliding100(sb), func(agg, v string) string { return agg + "+" + v }, topology.Materialized[string, string]{CachingDisabled: !caching}).ToStream().To("out")
+		d = newDriver(t, sb)
+		slidingWindowedData(t, d)
+		got = lastPerKey(readAll(t, testutil.CreateOutputTopic(d, "out", serde.TimeWindowed(serde.String, 100*time.Millisecond), serde.String)))
+		if want := "[1@0/100]=1@100 [1@50/150]=1+2@150 [1@101/201]=2@150 [1@400/500]=3@500 [2@50/150]=20@150 [2@100/200]=10+20@200 [2@151/251]=10@200"; got != want {
+			t.Errorf("reduce, caching %v:\ngot  %s\nwant %s", caching, got, want)
+		}
+
+		sb = topology.NewStreamsBuilder()
+		topology.AggregateWindowed(sliding100(sb), stringInit, toStringAdder, topology.Materialized[string, string]{Keys: serde.String, Values: serde.String, CachingDisabled: !caching}).ToStream().To("out")
+		d = newDriver(t, sb)
+		slidingWindowedData(t, d)
+		got = lastPerKey(readAll(t, testutil.CreateOutputTopic(d, "out", serde.TimeWindowed(serde.String, 100*time.Millisecond), serde.String)))
+		if want := "[1@0/100]=0+1@100 [1@50/150]=0+1+2@150 [1@101/201]=0+2@150 [1@400/500]=0+3@500 [2@50/150]=0+20@150 [2@100/200]=0+10+20@200 [2@151/251]=0+10@200"; got != want {
+			t.Errorf("aggregate, caching %v:\ngot  %s\nwant %s", caching, got, want)
+		}
+	}
+}
+
+// SlidingWindowedKStreamImplTest.shouldMaterializeCount, shouldMaterializeReduced and
+// shouldMaterializeAggregated: the windows of keys 1 to 2 in the store, with the largest
+// timestamp of each (Kafka's getTimestampedWindowStore).
+func TestDSLSlidingWindowedMaterialize(t *testing.T) {
+	for _, caching := range []bool{true, false} {
+		sb := topology.NewStreamsBuilder()
+		topology.CountWindowed(sliding100(sb), topology.Materialized[string, int64]{Name: "count-store", Keys: serde.String, Values: serde.Int64, CachingDisabled: !caching})
+		d := newDriver(t, sb)
+		slidingWindowedData(t, d)
+		if got, want := windowStoreContents[int64](t, d, "count-store"),
+			"[1@0/100]=1@100 [1@50/150]=2@150 [1@101/201]=1@150 [1@400/500]=1@500 [2@50/150]=1@150 [2@100/200]=2@200 [2@151/251]=1@200"; got != want {
+			t.Errorf("count-store, caching %v:\ngot  %s\nwant %s", caching, got, want)
+		}
+
+		sb = topology.NewStreamsBuilder()
+		topology.ReduceWindowed(sliding100(sb), func(agg, v string) string { return agg + "+" + v },
+			topology.Materialized[string, string]{Name: "reduced", Keys: serde.String, Values: serde.String, CachingDisabled: !caching})
+		d = newDriver(t, sb)
+		slidingWindowedData(t, d)
+		if got, want := windowStoreContents[string](t, d, "reduced"),
+			"[1@0/100]=1@100 [1@50/150]=1+2@150 [1@101/201]=2@150 [1@400/500]=3@500 [2@50/150]=20@150 [2@100/200]=10+20@200 [2@151/251]=10@200"; got != want {
+			t.Errorf("reduced, caching %v:\ngot  %s\nwant %s", caching, got, want)
+		}
+
+		sb = topology.NewStreamsBuilder()
+		topology.AggregateWindowed(sliding100(sb), stringInit, toStringAdder,
+			topology.Materialized[string, string]{Name: "aggregated", Keys: serde.String, Values: serde.String, CachingDisabled: !caching})
+		d = newDriver(t, sb)
+		slidingWindowedData(t, d)
+		if got, want := windowStoreContents[string](t, d, "aggregated"),
+			"[1@0/100]=0+1@100 [1@50/150]=0+1+2@150 [1@101/201]=0+2@150 [1@400/500]=0+3@500 [2@50/150]=0+20@150 [2@100/200]=0+10+20@200 [2@151/251]=0+10@200"; got != want {
+			t.Errorf("aggregated, caching %v:\ngot  %s\nwant %s", caching, got, want)
+		}
+	}
+}
