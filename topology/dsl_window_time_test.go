@@ -489,3 +489,20 @@ func TestDSLWindowedCountGrace(t *testing.T) {
 		}
 	}
 }
+
+// Kafka's KStreamWindowAggregate skips records with a null key only: a record without a
+// value is aggregated, the functions getting V's zero value (Kafka passes null), so Count
+// counts it. (Sliding windows skip it: TestDSLSlidingSkipsNullKeyOrValue.)
+func TestDSLWindowCountsTombstones(t *testing.T) {
+	sb := topology.NewStreamsBuilder()
+	topology.CountWindowed(grouped(sb).WindowedBy(topology.TimeWindowsOfSizeWithNoGrace(10*time.Millisecond)),
+		topology.Materialized[string, int64]{StoreType: topology.StoreInMemory}).ToStream().To("out")
+	d := newDriver(t, sb)
+	in := testutil.CreateInputTopic(d, "topic", serde.String, serde.String)
+	must(t, in.PipeInputWithTimestamp("k", "v", 1))
+	must(t, in.PipeRecord(testutil.TestRecord[string, string]{Key: "k", Tombstone: true, Timestamp: 2}))
+	check(t, readWindowed(t, d, "out", 10*time.Millisecond, serde.Int64), []kvt[string, int64]{{"[k@0/10]", 1, 1}, {"[k@0/10]", 2, 2}})
+	if n := d.DroppedRecords(); n != 0 {
+		t.Errorf("DroppedRecords() = %d, want 0", n)
+	}
+}
