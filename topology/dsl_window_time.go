@@ -429,9 +429,6 @@ type windowForwarder[K, VA any] struct {
 	emitBuf           []emitted[K, VA]
 }
 
-// noTimestamp is Kafka's ConsumerRecord.NO_TIMESTAMP.
-const noTimestamp = -1
-
 func (f *windowForwarder[K, VA]) init(ctx processor.Context[serde.Windowed[K], Change[VA]], st *tableState) error {
 	f.ctx, f.sendOld = ctx, st.sendOldValues
 	f.observedStreamTime, f.lastEmitCloseTime = noTimestamp, noTimestamp
