@@ -125,18 +125,22 @@ type TopologyTestDriver struct {
 	global      []*engine.Task
 	globalStore map[string]store.StateStore
 	wall        int64
-	offsets     map[string]int64
+	topics      map[string]*topicState
 	outputs     map[string]*outQueue
-	topicTask   map[string]*engine.Task // taskFor's answers
-	one         [1]engine.RawRecord     // the batch of one record that a pipe adds
-	pending     []engine.OutRecord
+	one         [1]engine.RawRecord // the batch of one record that a pipe adds
+	pending     []engine.OutRecord  // what sinks wrote, not captured yet
+	spare       []engine.OutRecord  // pending's other buffer, for capture
+	queued      []engine.RawRecord  // records to pipe back, for deliver
 	ownDir      bool
 	closed      bool
 }
 
-type outQueue struct {
-	recs []engine.OutRecord
-	head int
+// topicState is what the driver knows of one topic, looked up once per record.
+type topicState struct {
+	task   *engine.Task // the task whose sources read it; nil when none does
+	global bool         // task is a global store's
+	offset int64        // the offset of the next record piped into it
+	out    *outQueue    // what the topology wrote to it; nil before it wrote any
 }
 
 // NewTopologyTestDriver creates the driver's tasks and stores (persistent stores for real,
@@ -153,7 +157,7 @@ func NewTopologyTestDriver(top *topology.Topology, opts ...Option) (*TopologyTes
 		}
 	}
 	g = g.ForApplication(o.appID) // internal topics are "<application.id>-<name>", as in Kafka
-	d := &TopologyTestDriver{g: g, opts: o, wall: o.start.UnixMilli(), offsets: map[string]int64{}, outputs: map[string]*outQueue{}, globalStore: map[string]store.StateStore{}}
+	d := &TopologyTestDriver{g: g, opts: o, wall: o.start.UnixMilli(), topics: map[string]*topicState{}, outputs: map[string]*outQueue{}, globalStore: map[string]store.StateStore{}}
 	if d.opts.stateDir == "" {
 		dir, err := os.MkdirTemp("", "tributary-ttd-")
 		if err != nil {
@@ -214,17 +218,15 @@ func (c *collector) Send(r engine.OutRecord) error {
 
 func (c *collector) PartitionCount(string) (int, error) { return 1, nil }
 
-// taskFor returns the task whose sources read topic (exact topics first, then patterns).
-func (d *TopologyTestDriver) taskFor(topic string) *engine.Task {
-	if t, ok := d.topicTask[topic]; ok {
-		return t
+// topic returns the state of topic, finding on first use the task whose sources read it.
+func (d *TopologyTestDriver) topic(topic string) *topicState {
+	if ts, ok := d.topics[topic]; ok {
+		return ts
 	}
-	t := d.findTask(topic)
-	if d.topicTask == nil {
-		d.topicTask = map[string]*engine.Task{}
-	}
-	d.topicTask[topic] = t // nil too: a topic no source reads stays unknown
-	return t
+	ts := &topicState{task: d.findTask(topic)} // nil too: a topic no source reads stays unknown
+	ts.global = ts.task != nil && slices.Contains(d.global, ts.task)
+	d.topics[topic] = ts
+	return ts
 }
 
 func (d *TopologyTestDriver) findTask(topic string) *engine.Task {
@@ -260,12 +262,17 @@ func (d *TopologyTestDriver) pipe(raw engine.RawRecord) error {
 // process runs one record through the task whose sources read its topic: process, punctuate
 // on stream time, commit. What sinks write stays in d.pending.
 func (d *TopologyTestDriver) process(raw engine.RawRecord) error {
-	t := d.taskFor(raw.Topic)
+	return d.processIn(d.topic(raw.Topic), raw)
+}
+
+// processIn is process for a record of the topic whose state is ts.
+func (d *TopologyTestDriver) processIn(ts *topicState, raw engine.RawRecord) error {
+	t := ts.task
 	if t == nil {
 		return fmt.Errorf("testutil: unknown topic %q: no source of the topology reads it", raw.Topic)
 	}
-	raw.Offset = d.offsets[raw.Topic]
-	d.offsets[raw.Topic]++
+	raw.Offset = ts.offset
+	ts.offset++
 	d.one[0] = raw
 	err := t.AddRecords(raw.Topic, 0, d.one[:])
 	d.one[0] = engine.RawRecord{}
@@ -294,49 +301,59 @@ func (d *TopologyTestDriver) process(raw engine.RawRecord) error {
 // the others are queued and processed one by one, each one's output being captured before
 // the next is processed.
 func (d *TopologyTestDriver) deliver() error {
-	var queued []engine.RawRecord
-	capture := func() error {
-		for len(d.pending) > 0 {
-			batch := d.pending
-			d.pending = nil
-			for _, r := range batch {
-				q := d.outputs[r.Topic]
-				if q == nil {
-					q = &outQueue{}
-					d.outputs[r.Topic] = q
-				}
-				q.recs = append(q.recs, r)
-				t := d.taskFor(r.Topic)
-				if t == nil {
-					continue
-				}
-				raw := engine.RawRecord{Topic: r.Topic, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp, Headers: r.Headers}
-				if r.Tombstone {
-					raw.Value = nil
-				} else if raw.Value == nil {
-					raw.Value = []byte{}
-				}
-				if !slices.Contains(d.global, t) {
-					queued = append(queued, raw)
-				} else if err := d.process(raw); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	if err := capture(); err != nil {
+	clear(d.queued) // what a failed deliver left
+	d.queued = d.queued[:0]
+	if err := d.capture(); err != nil {
 		return err
 	}
-	for len(queued) > 0 {
-		raw := queued[0]
-		queued = queued[1:]
+	for i := 0; i < len(d.queued); i++ {
+		raw := d.queued[i]
+		d.queued[i] = engine.RawRecord{}
 		if err := d.process(raw); err != nil {
 			return err
 		}
-		if err := capture(); err != nil {
+		if err := d.capture(); err != nil {
 			return err
 		}
+	}
+	d.queued = d.queued[:0]
+	return nil
+}
+
+// capture is deliver's step: it captures what the sinks wrote, queues in d.queued the
+// records to pipe back, and applies at once those of global stores' topics.
+func (d *TopologyTestDriver) capture() error {
+	for len(d.pending) > 0 {
+		// The batch's buffer and pending's alternate: applying a global record may write.
+		batch := d.pending
+		d.pending = d.spare[:0]
+		for i := range batch {
+			r := &batch[i]
+			ts := d.topic(r.Topic)
+			if ts.out == nil {
+				ts.out = &outQueue{}
+				d.outputs[r.Topic] = ts.out
+			}
+			ts.out.add(r.Key, r.Value, r.Tombstone, r.Timestamp, r.Headers)
+			if ts.task == nil {
+				continue
+			}
+			raw := engine.RawRecord{Topic: r.Topic, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp, Headers: r.Headers}
+			if r.Tombstone {
+				raw.Value = nil
+			} else if raw.Value == nil {
+				raw.Value = []byte{}
+			}
+			if !ts.global {
+				d.queued = append(d.queued, raw)
+			} else if err := d.processIn(ts, raw); err != nil {
+				clear(batch)
+				d.spare = batch[:0]
+				return err
+			}
+		}
+		clear(batch)
+		d.spare = batch[:0]
 	}
 	return nil
 }

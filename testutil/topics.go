@@ -168,13 +168,13 @@ func (o *TestOutputTopic[K, V]) QueueSize() int {
 	if q == nil {
 		return 0
 	}
-	return len(q.recs) - q.head
+	return q.size()
 }
 
 // Clear drops the records not read yet.
 func (o *TestOutputTopic[K, V]) Clear() {
 	if q := o.d.outputs[o.topic]; q != nil {
-		q.recs, q.head = q.recs[:0], 0
+		q.clear()
 	}
 }
 
@@ -188,20 +188,19 @@ func (o *TestOutputTopic[K, V]) ReadRecord() (TestRecord[K, V], error) {
 		return r, ErrClosed
 	}
 	q := o.d.outputs[o.topic]
-	if q == nil || q.head == len(q.recs) {
+	if q == nil || q.size() == 0 {
 		return r, fmt.Errorf("%w %s", ErrNoRecord, o.topic)
 	}
-	raw := q.recs[q.head]
-	q.head++
-	r.Timestamp, r.Headers, r.Tombstone, r.NullKey = raw.Timestamp, raw.Headers, raw.Tombstone, raw.Key == nil
+	key, value, tombstone, ts, headers := q.next()
+	r.Timestamp, r.Headers, r.Tombstone, r.NullKey = ts, headers, tombstone, key == nil
 	var err error
-	if raw.Key != nil {
-		if r.Key, err = o.keys.Deserialize(o.topic, raw.Key); err != nil {
+	if key != nil {
+		if r.Key, err = o.keys.Deserialize(o.topic, key); err != nil {
 			return r, fmt.Errorf("testutil: output topic %s: key: %w", o.topic, err)
 		}
 	}
-	if !raw.Tombstone {
-		if r.Value, err = o.values.Deserialize(o.topic, raw.Value); err != nil {
+	if !tombstone {
+		if r.Value, err = o.values.Deserialize(o.topic, value); err != nil {
 			return r, fmt.Errorf("testutil: output topic %s: value: %w", o.topic, err)
 		}
 	}

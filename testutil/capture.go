@@ -1,0 +1,124 @@
+package testutil
+
+import "github.com/tributary-go/tributary/processor"
+
+// outQueue holds the records written to one topic and not read yet. A driver captures every
+// record the topology writes, internal topics' included, for the whole test (Kafka's
+// outputRecordsByTopic): the records are kept without pointers, their keys and values copied
+// into an arena of byte chunks, so that a long run costs the garbage collector nothing to
+// scan and a captured record owns its bytes.
+type outQueue struct {
+	recs []capRec
+	head int
+	// hdrs are the headers of the records that had some (capRec.hdr is an index + 1).
+	hdrs  []processor.Headers
+	arena arena
+}
+
+// capRec is one captured record.
+type capRec struct {
+	key, value span // n -1: a null key, a tombstone
+	timestamp  int64
+	hdr        int32 // index + 1 into outQueue.hdrs; 0 means nil headers
+}
+
+// add captures r, copying its key and value.
+func (q *outQueue) add(key, value []byte, tombstone bool, timestamp int64, headers processor.Headers) {
+	c := capRec{key: q.arena.put(key), value: span{n: -1}, timestamp: timestamp}
+	if !tombstone {
+		c.value = q.arena.put(value)
+	}
+	if headers != nil {
+		q.hdrs = append(q.hdrs, headers)
+		c.hdr = int32(len(q.hdrs))
+	}
+	q.recs = append(q.recs, c)
+}
+
+// size returns the number of records not read yet.
+func (q *outQueue) size() int { return len(q.recs) - q.head }
+
+// next removes the head record and returns its parts: key nil for a null key, value nil for
+// a tombstone. The byte slices are the record's own: the arena never reuses them.
+func (q *outQueue) next() (key, value []byte, tombstone bool, timestamp int64, headers processor.Headers) {
+	c := &q.recs[q.head]
+	q.head++
+	key, value = q.arena.get(c.key), q.arena.get(c.value)
+	if c.hdr > 0 {
+		headers = q.hdrs[c.hdr-1]
+	}
+	tombstone, timestamp = c.value.n < 0, c.timestamp
+	if q.head == len(q.recs) {
+		q.clear() // everything read: start over, letting what was read go
+	}
+	return key, value, tombstone, timestamp, headers
+}
+
+// clear drops the records not read yet.
+func (q *outQueue) clear() {
+	q.recs, q.head = q.recs[:0], 0
+	clear(q.hdrs)
+	q.hdrs = q.hdrs[:0]
+	q.arena.reset()
+}
+
+// span locates bytes in an arena; n -1 means nil.
+type span struct {
+	chunk, off int32
+	n          int
+}
+
+// arena holds byte strings in chunks that it only appends to: bytes it returned are never
+// overwritten, even after reset (which starts new chunks), so they stay the record's own.
+type arena struct {
+	chunks [][]byte
+	cur    []byte // the chunk small byte strings go to (len is what is used)
+	curIdx int32  // its index in chunks
+}
+
+const (
+	arenaChunk = 32 << 10
+	arenaLarge = 4 << 10 // bytes this long get a chunk of their own
+)
+
+// put copies b into the arena.
+func (a *arena) put(b []byte) span {
+	if b == nil {
+		return span{n: -1}
+	}
+	n := len(b)
+	if n == 0 {
+		return span{}
+	}
+	if n > arenaLarge {
+		a.chunks = append(a.chunks, append([]byte(nil), b...))
+		return span{chunk: int32(len(a.chunks) - 1), n: n}
+	}
+	if cap(a.cur)-len(a.cur) < n {
+		a.cur = make([]byte, 0, arenaChunk)
+		a.chunks = append(a.chunks, a.cur) // len 0: get slices within its capacity
+		a.curIdx = int32(len(a.chunks) - 1)
+	}
+	s := span{chunk: a.curIdx, off: int32(len(a.cur)), n: n}
+	a.cur = append(a.cur, b...)
+	return s
+}
+
+// get returns the bytes of s (nil for a nil span, empty for an empty one), capped so that an
+// append to them cannot reach their neighbours.
+func (a *arena) get(s span) []byte {
+	switch {
+	case s.n < 0:
+		return nil
+	case s.n == 0:
+		return []byte{}
+	}
+	c := a.chunks[s.chunk]
+	return c[s.off : int(s.off)+s.n : int(s.off)+s.n]
+}
+
+// reset forgets every chunk (without reusing them: their bytes may still be referenced).
+func (a *arena) reset() {
+	clear(a.chunks)
+	a.chunks, a.cur = a.chunks[:0], nil
+}
