@@ -8,8 +8,10 @@ import "github.com/tributary-go/tributary/processor"
 // into an arena of byte chunks, so that a long run costs the garbage collector nothing to
 // scan and a captured record owns its bytes.
 type outQueue struct {
-	recs []capRec
-	head int
+	// recs holds the records in chunks of recChunk, so that a queue growing for a whole
+	// test never copies them; head and n are the indexes of the next record and of the end.
+	recs    [][]capRec
+	head, n int
 	// hdrs are the headers of the records that had some (capRec.hdr is an index + 1).
 	hdrs  []processor.Headers
 	arena arena
@@ -32,23 +34,32 @@ func (q *outQueue) add(key, value []byte, tombstone bool, timestamp int64, heade
 		q.hdrs = append(q.hdrs, headers)
 		c.hdr = int32(len(q.hdrs))
 	}
-	q.recs = append(q.recs, c)
+	if q.n&(recChunk-1) == 0 && q.n>>recShift == len(q.recs) {
+		q.recs = append(q.recs, make([]capRec, recChunk))
+	}
+	q.recs[q.n>>recShift][q.n&(recChunk-1)] = c
+	q.n++
 }
 
+const (
+	recShift = 9
+	recChunk = 1 << recShift
+)
+
 // size returns the number of records not read yet.
-func (q *outQueue) size() int { return len(q.recs) - q.head }
+func (q *outQueue) size() int { return q.n - q.head }
 
 // next removes the head record and returns its parts: key nil for a null key, value nil for
 // a tombstone. The byte slices are the record's own: the arena never reuses them.
 func (q *outQueue) next() (key, value []byte, tombstone bool, timestamp int64, headers processor.Headers) {
-	c := &q.recs[q.head]
+	c := &q.recs[q.head>>recShift][q.head&(recChunk-1)]
 	q.head++
 	key, value = q.arena.get(c.key), q.arena.get(c.value)
 	if c.hdr > 0 {
 		headers = q.hdrs[c.hdr-1]
 	}
 	tombstone, timestamp = c.value.n < 0, c.timestamp
-	if q.head == len(q.recs) {
+	if q.head == q.n {
 		q.clear() // everything read: start over, letting what was read go
 	}
 	return key, value, tombstone, timestamp, headers
@@ -56,7 +67,7 @@ func (q *outQueue) next() (key, value []byte, tombstone bool, timestamp int64, h
 
 // clear drops the records not read yet.
 func (q *outQueue) clear() {
-	q.recs, q.head = q.recs[:0], 0
+	q.head, q.n = 0, 0 // the record chunks are reused: they hold no pointers
 	clear(q.hdrs)
 	q.hdrs = q.hdrs[:0]
 	q.arena.reset()
