@@ -129,6 +129,7 @@ type TopologyTestDriver struct {
 	outputs     map[string]*outQueue
 	one         [1]engine.RawRecord // the batch of one record that a pipe adds
 	pending     []engine.OutRecord  // what sinks wrote, not captured yet
+	sent        bump                // pending's keys and values, and those piped in
 	spare       []engine.OutRecord  // pending's other buffer, for capture
 	queued      []engine.RawRecord  // records to pipe back, for deliver
 	ownDir      bool
@@ -211,10 +212,16 @@ func NewTopologyTestDriver(top *topology.Topology, opts ...Option) (*TopologyTes
 // collector captures what sinks produce.
 type collector TopologyTestDriver
 
+// Send keeps r until capture, with copies of its key and value: sinks hand the collector
+// views (engine.CopyingCollector).
 func (c *collector) Send(r engine.OutRecord) error {
+	r.Key, r.Value = c.sent.copy(r.Key), c.sent.copy(r.Value)
 	c.pending = append(c.pending, r)
 	return nil
 }
+
+// CopiesRecords implements engine.CopyingCollector.
+func (c *collector) CopiesRecords() {}
 
 func (c *collector) PartitionCount(string) (int, error) { return 1, nil }
 

@@ -47,6 +47,17 @@ type Collector interface {
 	PartitionCount(topic string) (int, error)
 }
 
+// CopyingCollector is a Collector that copies what it keeps of a record's Key and Value
+// before Send returns. Sinks hand it views of their keys' and values' serialized forms when
+// the serializer is a [serde.Viewer] (no copy, no allocation) instead of fresh
+// serializations: such bytes may be shared with the record's key or value, must not be
+// modified, and are only valid during Send. A plain Collector gets fresh bytes it may keep.
+type CopyingCollector interface {
+	Collector
+	// CopiesRecords marks the collector; it is not called.
+	CopiesRecords()
+}
+
 // Config configures a task.
 type Config struct {
 	ApplicationID string
