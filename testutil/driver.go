@@ -131,7 +131,9 @@ type TopologyTestDriver struct {
 	pending     []engine.OutRecord  // what sinks wrote, not captured yet
 	sent        bump                // pending's keys and values, and those piped in
 	spare       []engine.OutRecord  // pending's other buffer, for capture
-	queued      []engine.RawRecord  // records to pipe back, for deliver
+	queued      []queuedRec         // records to pipe back, for deliver
+	last        *topicState         // the state topic returned last, of topic lastName
+	lastName    string
 	ownDir      bool
 	closed      bool
 }
@@ -225,11 +227,27 @@ func (c *collector) CopiesRecords() {}
 
 func (c *collector) PartitionCount(string) (int, error) { return 1, nil }
 
+// queuedRec is a record to pipe back into the topic whose state is ts.
+type queuedRec struct {
+	ts  *topicState
+	raw engine.RawRecord
+}
+
 // topic returns the state of topic, finding on first use the task whose sources read it.
 func (d *TopologyTestDriver) topic(topic string) *topicState {
-	if ts, ok := d.topics[topic]; ok {
-		return ts
+	if d.last != nil && topic == d.lastName { // a sink's records share its topic's string
+		return d.last
 	}
+	ts, ok := d.topics[topic]
+	if !ok {
+		ts = d.newTopic(topic)
+	}
+	d.last, d.lastName = ts, topic
+	return ts
+}
+
+// newTopic records the state of a topic seen for the first time.
+func (d *TopologyTestDriver) newTopic(topic string) *topicState {
 	ts := &topicState{task: d.findTask(topic)} // nil too: a topic no source reads stays unknown
 	ts.global = ts.task != nil && slices.Contains(d.global, ts.task)
 	d.topics[topic] = ts
@@ -314,9 +332,9 @@ func (d *TopologyTestDriver) deliver() error {
 		return err
 	}
 	for i := 0; i < len(d.queued); i++ {
-		raw := d.queued[i]
-		d.queued[i] = engine.RawRecord{}
-		if err := d.process(raw); err != nil {
+		q := d.queued[i]
+		d.queued[i] = queuedRec{}
+		if err := d.processIn(q.ts, q.raw); err != nil {
 			return err
 		}
 		if err := d.capture(); err != nil {
@@ -352,7 +370,7 @@ func (d *TopologyTestDriver) capture() error {
 				raw.Value = []byte{}
 			}
 			if !ts.global {
-				d.queued = append(d.queued, raw)
+				d.queued = append(d.queued, queuedRec{ts, raw})
 			} else if err := d.processIn(ts, raw); err != nil {
 				clear(batch)
 				d.spare = batch[:0]
