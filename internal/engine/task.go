@@ -184,19 +184,19 @@ func (s *schedule) Cancel() { s.cancelled = true }
 // Task is one (sub-topology, partition): its nodes, stores, input queues, stream time and
 // punctuations. A task is used by one goroutine at a time.
 type Task struct {
-	id         processor.TaskID
-	cfg        Config
-	sub        *Subtopology
-	graph      *Graph
-	nodes      []Node
-	byName     map[string]Node
-	sources    []sourceQueues
-	queues     map[TopicPartition]queue
-	order      []queue // the queues, for picking the lowest head timestamp
+	id      processor.TaskID
+	cfg     Config
+	sub     *Subtopology
+	graph   *Graph
+	nodes   []Node
+	byName  map[string]Node
+	sources []sourceQueues
+	queues  map[TopicPartition]queue
+	order   []queue // the queues, for picking the lowest head timestamp
 	// lastTP and lastQ are the partition AddRecords added to last and its queue (nil
 	// before): a driver adding one record at a time skips the map.
-	lastTP TopicPartition
-	lastQ  queue
+	lastTP     TopicPartition
+	lastQ      queue
 	streamTime int64
 
 	meta    processor.RecordMetadata
