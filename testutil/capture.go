@@ -74,10 +74,10 @@ func (q *outQueue) clear() {
 	q.arena.reset()
 }
 
-// span locates bytes in an arena; n -1 means nil.
+// span locates bytes in an arena: n bytes at off in chunk; n -1 means nil, n -2 the whole
+// chunk (bytes longer than arenaLarge get a chunk of their own).
 type span struct {
-	chunk, off int32
-	n          int
+	chunk, off, n int32
 }
 
 // arena holds byte strings in chunks that it only appends to: bytes it returned are never
@@ -103,15 +103,15 @@ func (a *arena) put(b []byte) span {
 		return span{}
 	}
 	if n > arenaLarge {
-		a.chunks = append(a.chunks, append([]byte(nil), b...))
-		return span{chunk: int32(len(a.chunks) - 1), n: n}
+		a.chunks = append(a.chunks, append([]byte(nil), b...)[:n:n])
+		return span{chunk: int32(len(a.chunks) - 1), n: -2}
 	}
 	if cap(a.cur)-len(a.cur) < n {
 		a.cur = make([]byte, 0, arenaChunk)
 		a.chunks = append(a.chunks, a.cur) // len 0: get slices within its capacity
 		a.curIdx = int32(len(a.chunks) - 1)
 	}
-	s := span{chunk: a.curIdx, off: int32(len(a.cur)), n: n}
+	s := span{chunk: a.curIdx, off: int32(len(a.cur)), n: int32(n)}
 	a.cur = append(a.cur, b...)
 	return s
 }
@@ -119,14 +119,16 @@ func (a *arena) put(b []byte) span {
 // get returns the bytes of s (nil for a nil span, empty for an empty one), capped so that an
 // append to them cannot reach their neighbours.
 func (a *arena) get(s span) []byte {
-	switch {
-	case s.n < 0:
+	switch s.n {
+	case -1:
 		return nil
-	case s.n == 0:
+	case -2:
+		return a.chunks[s.chunk]
+	case 0:
 		return []byte{}
 	}
 	c := a.chunks[s.chunk]
-	return c[s.off : int(s.off)+s.n : int(s.off)+s.n]
+	return c[s.off : s.off+s.n : s.off+s.n]
 }
 
 // reset forgets every chunk (without reusing them: their bytes may still be referenced).
