@@ -25,8 +25,9 @@ type capRec struct {
 	tombstone  bool
 }
 
-// add captures r, copying its key and value.
-func (q *outQueue) add(key, value []byte, tombstone bool, timestamp int64, headers processor.Headers) {
+// add captures a record, copying its key and value, and returns the copies (the record's
+// own, as next would return them).
+func (q *outQueue) add(key, value []byte, tombstone bool, timestamp int64, headers processor.Headers) (keyCopy, valueCopy []byte) {
 	c := capRec{key: q.arena.put(key), value: span{n: -1}, timestamp: timestamp, tombstone: tombstone}
 	if !tombstone {
 		c.value = q.arena.put(value)
@@ -40,6 +41,7 @@ func (q *outQueue) add(key, value []byte, tombstone bool, timestamp int64, heade
 	}
 	q.recs[q.n>>recShift][q.n&(recChunk-1)] = c
 	q.n++
+	return q.arena.get(c.key), q.arena.get(c.value)
 }
 
 const (
@@ -137,8 +139,9 @@ func (a *arena) reset() {
 	a.chunks, a.cur = a.chunks[:0], nil
 }
 
-// bump hands out copies of byte strings carved from shared chunks, never reusing a byte: a
-// copy is its holder's for good, as if allocated alone, at a fraction of the cost.
+// bump hands out copies of byte strings carved from shared chunks, never reusing a byte
+// unless told to (reuse): until then a copy is its holder's, as if allocated alone, at a
+// fraction of the cost.
 type bump struct {
 	cur []byte // len is what is handed out
 }
@@ -160,3 +163,7 @@ func (a *bump) copy(b []byte) []byte {
 	a.cur = append(a.cur, b...)
 	return a.cur[start:len(a.cur):len(a.cur)]
 }
+
+// reuse lets the current chunk be overwritten: for when no copy handed out is referenced any
+// more.
+func (a *bump) reuse() { a.cur = a.cur[:0] }

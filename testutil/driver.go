@@ -129,7 +129,8 @@ type TopologyTestDriver struct {
 	outputs     map[string]*outQueue
 	one         [1]engine.RawRecord // the batch of one record that a pipe adds
 	pending     []engine.OutRecord  // what sinks wrote, not captured yet
-	sent        bump                // pending's keys and values, and those piped in
+	sent        bump                // pending's keys and values, reused once captured
+	in          bump                // the keys and values of records piped in
 	spare       []engine.OutRecord  // pending's other buffer, for capture
 	queued      []queuedRec         // records to pipe back, for deliver
 	last        *topicState         // the state topic returned last, of topic lastName
@@ -342,6 +343,7 @@ func (d *TopologyTestDriver) deliver() error {
 		}
 	}
 	d.queued = d.queued[:0]
+	d.sent.reuse() // everything sent is captured: nothing refers to those copies
 	return nil
 }
 
@@ -359,11 +361,12 @@ func (d *TopologyTestDriver) capture() error {
 				ts.out = &outQueue{}
 				d.outputs[r.Topic] = ts.out
 			}
-			ts.out.add(r.Key, r.Value, r.Tombstone, r.Timestamp, r.Headers)
+			// The captured record's bytes are piped back: r's are reused after capture.
+			key, value := ts.out.add(r.Key, r.Value, r.Tombstone, r.Timestamp, r.Headers)
 			if ts.task == nil {
 				continue
 			}
-			raw := engine.RawRecord{Topic: r.Topic, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp, Headers: r.Headers}
+			raw := engine.RawRecord{Topic: r.Topic, Key: key, Value: value, Timestamp: r.Timestamp, Headers: r.Headers}
 			if r.Tombstone {
 				raw.Value = nil
 			} else if raw.Value == nil {

@@ -76,7 +76,7 @@ func serialize[T any](d *TopologyTestDriver, s serde.Serializer[T], view serde.V
 	if err != nil {
 		return nil, err
 	}
-	return d.sent.copy(b), nil
+	return d.in.copy(b), nil
 }
 
 // AdvanceTime moves the topic's current time forward.
