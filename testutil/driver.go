@@ -273,25 +273,24 @@ func (d *TopologyTestDriver) findTask(topic string) *engine.Task {
 	return nil
 }
 
-// pipe processes one input record to the end: process, punctuate on stream time, commit,
-// and pipe back what was written to topics the topology reads.
-func (d *TopologyTestDriver) pipe(raw engine.RawRecord) error {
+// pipe processes one input record of the topic whose state is *ts (looked up and kept there
+// when nil) to the end: process, punctuate on stream time, commit, and pipe back what was
+// written to topics the topology reads.
+func (d *TopologyTestDriver) pipe(ts **topicState, raw engine.RawRecord) error {
 	if d.closed {
 		return ErrClosed
 	}
-	if err := d.process(raw); err != nil {
+	if *ts == nil {
+		*ts = d.topic(raw.Topic)
+	}
+	if err := d.processIn(*ts, raw); err != nil {
 		return err
 	}
 	return d.deliver()
 }
 
-// process runs one record through the task whose sources read its topic: process, punctuate
-// on stream time, commit. What sinks write stays in d.pending.
-func (d *TopologyTestDriver) process(raw engine.RawRecord) error {
-	return d.processIn(d.topic(raw.Topic), raw)
-}
-
-// processIn is process for a record of the topic whose state is ts.
+// processIn runs one record through the task whose sources read its topic, whose state is
+// ts: process, punctuate on stream time, commit. What sinks write stays in d.pending.
 func (d *TopologyTestDriver) processIn(ts *topicState, raw engine.RawRecord) error {
 	t := ts.task
 	if t == nil {

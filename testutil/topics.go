@@ -36,6 +36,7 @@ type TestInputTopic[K, V any] struct {
 	// the driver's chunks costs no allocation of its own.
 	keyView   serde.Viewer[K]
 	valueView serde.Viewer[V]
+	state     *topicState // the driver's, once a record was piped
 }
 
 // InputOption configures a TestInputTopic.
@@ -108,7 +109,7 @@ func (t *TestInputTopic[K, V]) PipeRecord(r TestRecord[K, V]) error {
 			raw.Value = []byte{} // a value, not a tombstone
 		}
 	}
-	return t.d.pipe(raw)
+	return t.d.pipe(&t.state, raw)
 }
 
 // PipeInput pipes a record with the topic's current time.
@@ -135,7 +136,7 @@ func (t *TestInputTopic[K, V]) PipeValue(value V) error {
 	if v == nil {
 		v = []byte{}
 	}
-	return t.d.pipe(engine.RawRecord{Topic: t.topic, Value: v, Timestamp: t.nextTime()})
+	return t.d.pipe(&t.state, engine.RawRecord{Topic: t.topic, Value: v, Timestamp: t.nextTime()})
 }
 
 // PipeRecordList pipes records with their own timestamps, stopping at the first error.
