@@ -125,18 +125,26 @@ type TopologyTestDriver struct {
 	global      []*engine.Task
 	globalStore map[string]store.StateStore
 	wall        int64
-	offsets     map[string]int64
+	topics      map[string]*topicState
 	outputs     map[string]*outQueue
-	topicTask   map[string]*engine.Task // taskFor's answers
-	one         [1]engine.RawRecord     // the batch of one record that a pipe adds
-	pending     []engine.OutRecord
+	one         [1]engine.RawRecord // the batch of one record that a pipe adds
+	pending     []engine.OutRecord  // what sinks wrote, not captured yet
+	sent        bump                // pending's keys and values, reused once captured
+	in          bump                // the keys and values of records piped in
+	spare       []engine.OutRecord  // pending's other buffer, for capture
+	queued      []queuedRec         // records to pipe back, for deliver
+	last        *topicState         // the state topic returned last, of topic lastName
+	lastName    string
 	ownDir      bool
 	closed      bool
 }
 
-type outQueue struct {
-	recs []engine.OutRecord
-	head int
+// topicState is what the driver knows of one topic, looked up once per record.
+type topicState struct {
+	task   *engine.Task // the task whose sources read it; nil when none does
+	global bool         // task is a global store's
+	offset int64        // the offset of the next record piped into it
+	out    *outQueue    // what the topology wrote to it; nil before it wrote any
 }
 
 // NewTopologyTestDriver creates the driver's tasks and stores (persistent stores for real,
@@ -153,7 +161,7 @@ func NewTopologyTestDriver(top *topology.Topology, opts ...Option) (*TopologyTes
 		}
 	}
 	g = g.ForApplication(o.appID) // internal topics are "<application.id>-<name>", as in Kafka
-	d := &TopologyTestDriver{g: g, opts: o, wall: o.start.UnixMilli(), offsets: map[string]int64{}, outputs: map[string]*outQueue{}, globalStore: map[string]store.StateStore{}}
+	d := &TopologyTestDriver{g: g, opts: o, wall: o.start.UnixMilli(), topics: map[string]*topicState{}, outputs: map[string]*outQueue{}, globalStore: map[string]store.StateStore{}}
 	if d.opts.stateDir == "" {
 		dir, err := os.MkdirTemp("", "tributary-ttd-")
 		if err != nil {
@@ -207,24 +215,44 @@ func NewTopologyTestDriver(top *topology.Topology, opts ...Option) (*TopologyTes
 // collector captures what sinks produce.
 type collector TopologyTestDriver
 
+// Send keeps r until capture, with copies of its key and value: sinks hand the collector
+// views (engine.CopyingCollector).
 func (c *collector) Send(r engine.OutRecord) error {
+	r.Key, r.Value = c.sent.copy(r.Key), c.sent.copy(r.Value)
 	c.pending = append(c.pending, r)
 	return nil
 }
 
+// CopiesRecords implements engine.CopyingCollector.
+func (c *collector) CopiesRecords() {}
+
 func (c *collector) PartitionCount(string) (int, error) { return 1, nil }
 
-// taskFor returns the task whose sources read topic (exact topics first, then patterns).
-func (d *TopologyTestDriver) taskFor(topic string) *engine.Task {
-	if t, ok := d.topicTask[topic]; ok {
-		return t
+// queuedRec is a record to pipe back into the topic whose state is ts.
+type queuedRec struct {
+	ts  *topicState
+	raw engine.RawRecord
+}
+
+// topic returns the state of topic, finding on first use the task whose sources read it.
+func (d *TopologyTestDriver) topic(topic string) *topicState {
+	if d.last != nil && topic == d.lastName { // a sink's records share its topic's string
+		return d.last
 	}
-	t := d.findTask(topic)
-	if d.topicTask == nil {
-		d.topicTask = map[string]*engine.Task{}
+	ts, ok := d.topics[topic]
+	if !ok {
+		ts = d.newTopic(topic)
 	}
-	d.topicTask[topic] = t // nil too: a topic no source reads stays unknown
-	return t
+	d.last, d.lastName = ts, topic
+	return ts
+}
+
+// newTopic records the state of a topic seen for the first time.
+func (d *TopologyTestDriver) newTopic(topic string) *topicState {
+	ts := &topicState{task: d.findTask(topic)} // nil too: a topic no source reads stays unknown
+	ts.global = ts.task != nil && slices.Contains(d.global, ts.task)
+	d.topics[topic] = ts
+	return ts
 }
 
 func (d *TopologyTestDriver) findTask(topic string) *engine.Task {
@@ -245,27 +273,31 @@ func (d *TopologyTestDriver) findTask(topic string) *engine.Task {
 	return nil
 }
 
-// pipe processes one input record to the end: process, punctuate on stream time, commit,
-// and pipe back what was written to topics the topology reads.
-func (d *TopologyTestDriver) pipe(raw engine.RawRecord) error {
+// pipe processes one input record of the topic whose state is *ts (looked up and kept there
+// when nil) to the end: process, punctuate on stream time, commit, and pipe back what was
+// written to topics the topology reads.
+func (d *TopologyTestDriver) pipe(ts **topicState, raw engine.RawRecord) error {
 	if d.closed {
 		return ErrClosed
 	}
-	if err := d.process(raw); err != nil {
+	if *ts == nil {
+		*ts = d.topic(raw.Topic)
+	}
+	if err := d.processIn(*ts, raw); err != nil {
 		return err
 	}
 	return d.deliver()
 }
 
-// process runs one record through the task whose sources read its topic: process, punctuate
-// on stream time, commit. What sinks write stays in d.pending.
-func (d *TopologyTestDriver) process(raw engine.RawRecord) error {
-	t := d.taskFor(raw.Topic)
+// processIn runs one record through the task whose sources read its topic, whose state is
+// ts: process, punctuate on stream time, commit. What sinks write stays in d.pending.
+func (d *TopologyTestDriver) processIn(ts *topicState, raw engine.RawRecord) error {
+	t := ts.task
 	if t == nil {
 		return fmt.Errorf("testutil: unknown topic %q: no source of the topology reads it", raw.Topic)
 	}
-	raw.Offset = d.offsets[raw.Topic]
-	d.offsets[raw.Topic]++
+	raw.Offset = ts.offset
+	ts.offset++
 	d.one[0] = raw
 	err := t.AddRecords(raw.Topic, 0, d.one[:])
 	d.one[0] = engine.RawRecord{}
@@ -294,49 +326,61 @@ func (d *TopologyTestDriver) process(raw engine.RawRecord) error {
 // the others are queued and processed one by one, each one's output being captured before
 // the next is processed.
 func (d *TopologyTestDriver) deliver() error {
-	var queued []engine.RawRecord
-	capture := func() error {
-		for len(d.pending) > 0 {
-			batch := d.pending
-			d.pending = nil
-			for _, r := range batch {
-				q := d.outputs[r.Topic]
-				if q == nil {
-					q = &outQueue{}
-					d.outputs[r.Topic] = q
-				}
-				q.recs = append(q.recs, r)
-				t := d.taskFor(r.Topic)
-				if t == nil {
-					continue
-				}
-				raw := engine.RawRecord{Topic: r.Topic, Key: r.Key, Value: r.Value, Timestamp: r.Timestamp, Headers: r.Headers}
-				if r.Tombstone {
-					raw.Value = nil
-				} else if raw.Value == nil {
-					raw.Value = []byte{}
-				}
-				if !slices.Contains(d.global, t) {
-					queued = append(queued, raw)
-				} else if err := d.process(raw); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	if err := capture(); err != nil {
+	clear(d.queued) // what a failed deliver left
+	d.queued = d.queued[:0]
+	if err := d.capture(); err != nil {
 		return err
 	}
-	for len(queued) > 0 {
-		raw := queued[0]
-		queued = queued[1:]
-		if err := d.process(raw); err != nil {
+	for i := 0; i < len(d.queued); i++ {
+		q := d.queued[i]
+		d.queued[i] = queuedRec{}
+		if err := d.processIn(q.ts, q.raw); err != nil {
 			return err
 		}
-		if err := capture(); err != nil {
+		if err := d.capture(); err != nil {
 			return err
 		}
+	}
+	d.queued = d.queued[:0]
+	d.sent.reuse() // everything sent is captured: nothing refers to those copies
+	return nil
+}
+
+// capture is deliver's step: it captures what the sinks wrote, queues in d.queued the
+// records to pipe back, and applies at once those of global stores' topics.
+func (d *TopologyTestDriver) capture() error {
+	for len(d.pending) > 0 {
+		// The batch's buffer and pending's alternate: applying a global record may write.
+		batch := d.pending
+		d.pending = d.spare[:0]
+		for i := range batch {
+			r := &batch[i]
+			ts := d.topic(r.Topic)
+			if ts.out == nil {
+				ts.out = &outQueue{}
+				d.outputs[r.Topic] = ts.out
+			}
+			// The captured record's bytes are piped back: r's are reused after capture.
+			key, value := ts.out.add(r.Key, r.Value, r.Tombstone, r.Timestamp, r.Headers)
+			if ts.task == nil {
+				continue
+			}
+			raw := engine.RawRecord{Topic: r.Topic, Key: key, Value: value, Timestamp: r.Timestamp, Headers: r.Headers}
+			if r.Tombstone {
+				raw.Value = nil
+			} else if raw.Value == nil {
+				raw.Value = []byte{}
+			}
+			if !ts.global {
+				d.queued = append(d.queued, queuedRec{ts, raw})
+			} else if err := d.processIn(ts, raw); err != nil {
+				clear(batch)
+				d.spare = batch[:0]
+				return err
+			}
+		}
+		clear(batch)
+		d.spare = batch[:0]
 	}
 	return nil
 }

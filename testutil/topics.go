@@ -32,6 +32,11 @@ type TestInputTopic[K, V any] struct {
 	values  serde.Serializer[V]
 	now     int64
 	advance int64
+	// keyView and valueView are the serializers as serde.Viewers, or nil: a view copied into
+	// the driver's chunks costs no allocation of its own.
+	keyView   serde.Viewer[K]
+	valueView serde.Viewer[V]
+	state     *topicState // the driver's, once a record was piped
 }
 
 // InputOption configures a TestInputTopic.
@@ -56,7 +61,23 @@ func CreateInputTopic[K, V any](d *TopologyTestDriver, topic string, keys serde.
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &TestInputTopic[K, V]{d: d, topic: topic, keys: keys, values: values, now: o.start.UnixMilli(), advance: o.advance.Milliseconds()}
+	t := &TestInputTopic[K, V]{d: d, topic: topic, keys: keys, values: values, now: o.start.UnixMilli(), advance: o.advance.Milliseconds()}
+	t.keyView, _ = keys.(serde.Viewer[K])
+	t.valueView, _ = values.(serde.Viewer[V])
+	return t
+}
+
+// serialize serializes v with s, or views it with view and copies the view: the result is
+// the record's own, handed over to the task.
+func serialize[T any](d *TopologyTestDriver, s serde.Serializer[T], view serde.Viewer[T], topic string, v T) ([]byte, error) {
+	if view == nil {
+		return s.Serialize(topic, v)
+	}
+	b, err := view.View(topic, v)
+	if err != nil {
+		return nil, err
+	}
+	return d.in.copy(b), nil
 }
 
 // AdvanceTime moves the topic's current time forward.
@@ -73,7 +94,7 @@ func (t *TestInputTopic[K, V]) PipeRecord(r TestRecord[K, V]) error {
 	raw := engine.RawRecord{Topic: t.topic, Timestamp: r.Timestamp, Headers: r.Headers}
 	var err error
 	if !r.NullKey {
-		if raw.Key, err = t.keys.Serialize(t.topic, r.Key); err != nil {
+		if raw.Key, err = serialize(t.d, t.keys, t.keyView, t.topic, r.Key); err != nil {
 			return fmt.Errorf("testutil: input topic %s: key: %w", t.topic, err)
 		}
 		if raw.Key == nil {
@@ -81,14 +102,14 @@ func (t *TestInputTopic[K, V]) PipeRecord(r TestRecord[K, V]) error {
 		}
 	}
 	if !r.Tombstone {
-		if raw.Value, err = t.values.Serialize(t.topic, r.Value); err != nil {
+		if raw.Value, err = serialize(t.d, t.values, t.valueView, t.topic, r.Value); err != nil {
 			return fmt.Errorf("testutil: input topic %s: value: %w", t.topic, err)
 		}
 		if raw.Value == nil {
 			raw.Value = []byte{} // a value, not a tombstone
 		}
 	}
-	return t.d.pipe(raw)
+	return t.d.pipe(&t.state, raw)
 }
 
 // PipeInput pipes a record with the topic's current time.
@@ -108,14 +129,14 @@ func (t *TestInputTopic[K, V]) PipeTombstone(key K) error {
 
 // PipeValue pipes a record with no key (a null key in Kafka) at the topic's time.
 func (t *TestInputTopic[K, V]) PipeValue(value V) error {
-	v, err := t.values.Serialize(t.topic, value)
+	v, err := serialize(t.d, t.values, t.valueView, t.topic, value)
 	if err != nil {
 		return fmt.Errorf("testutil: input topic %s: value: %w", t.topic, err)
 	}
 	if v == nil {
 		v = []byte{}
 	}
-	return t.d.pipe(engine.RawRecord{Topic: t.topic, Value: v, Timestamp: t.nextTime()})
+	return t.d.pipe(&t.state, engine.RawRecord{Topic: t.topic, Value: v, Timestamp: t.nextTime()})
 }
 
 // PipeRecordList pipes records with their own timestamps, stopping at the first error.
@@ -168,13 +189,13 @@ func (o *TestOutputTopic[K, V]) QueueSize() int {
 	if q == nil {
 		return 0
 	}
-	return len(q.recs) - q.head
+	return q.size()
 }
 
 // Clear drops the records not read yet.
 func (o *TestOutputTopic[K, V]) Clear() {
 	if q := o.d.outputs[o.topic]; q != nil {
-		q.recs, q.head = q.recs[:0], 0
+		q.clear()
 	}
 }
 
@@ -188,20 +209,19 @@ func (o *TestOutputTopic[K, V]) ReadRecord() (TestRecord[K, V], error) {
 		return r, ErrClosed
 	}
 	q := o.d.outputs[o.topic]
-	if q == nil || q.head == len(q.recs) {
+	if q == nil || q.size() == 0 {
 		return r, fmt.Errorf("%w %s", ErrNoRecord, o.topic)
 	}
-	raw := q.recs[q.head]
-	q.head++
-	r.Timestamp, r.Headers, r.Tombstone, r.NullKey = raw.Timestamp, raw.Headers, raw.Tombstone, raw.Key == nil
+	key, value, tombstone, ts, headers := q.next()
+	r.Timestamp, r.Headers, r.Tombstone, r.NullKey = ts, headers, tombstone, key == nil
 	var err error
-	if raw.Key != nil {
-		if r.Key, err = o.keys.Deserialize(o.topic, raw.Key); err != nil {
+	if key != nil {
+		if r.Key, err = o.keys.Deserialize(o.topic, key); err != nil {
 			return r, fmt.Errorf("testutil: output topic %s: key: %w", o.topic, err)
 		}
 	}
-	if !raw.Tombstone {
-		if r.Value, err = o.values.Deserialize(o.topic, raw.Value); err != nil {
+	if !tombstone {
+		if r.Value, err = o.values.Deserialize(o.topic, value); err != nil {
 			return r, fmt.Errorf("testutil: output topic %s: value: %w", o.topic, err)
 		}
 	}

@@ -365,11 +365,19 @@ type sinkNode[K, V any] struct {
 	s   *NodeSpec
 	cfg SinkConfig[K, V]
 	t   *Task
+	// keyView and valueView are the serializers as serde.Viewers, when the task's collector
+	// copies what it keeps (CopyingCollector); nil otherwise.
+	keyView   serde.Viewer[K]
+	valueView serde.Viewer[V]
 }
 
 func (n *sinkNode[K, V]) spec() *NodeSpec { return n.s }
 func (n *sinkNode[K, V]) init(t *Task) error {
 	n.t = t
+	if _, ok := t.cfg.Collector.(CopyingCollector); ok {
+		n.keyView, _ = n.cfg.Keys.(serde.Viewer[K])
+		n.valueView, _ = n.cfg.Values.(serde.Viewer[V])
+	}
 	return nil
 }
 func (n *sinkNode[K, V]) close() error { return nil }
@@ -388,7 +396,12 @@ func (n *sinkNode[K, V]) process(r processor.Record[K, V]) error {
 	out := OutRecord{Topic: topic, Partition: -1, Timestamp: r.Timestamp(), Headers: r.Headers(), Tombstone: r.IsTombstone()}
 	var err error
 	if r.HasKey() {
-		if out.Key, err = n.cfg.Keys.Serialize(topic, r.Key()); err != nil {
+		if n.keyView != nil {
+			out.Key, err = n.keyView.View(topic, r.Key())
+		} else {
+			out.Key, err = n.cfg.Keys.Serialize(topic, r.Key())
+		}
+		if err != nil {
 			return n.t.wrap(n.s.Name, fmt.Errorf("key: %w", err))
 		}
 		if out.Key == nil {
@@ -396,7 +409,12 @@ func (n *sinkNode[K, V]) process(r processor.Record[K, V]) error {
 		}
 	}
 	if !r.IsTombstone() {
-		if out.Value, err = n.cfg.Values.Serialize(topic, r.Value()); err != nil {
+		if n.valueView != nil {
+			out.Value, err = n.valueView.View(topic, r.Value())
+		} else {
+			out.Value, err = n.cfg.Values.Serialize(topic, r.Value())
+		}
+		if err != nil {
 			return n.t.wrap(n.s.Name, fmt.Errorf("value: %w", err))
 		}
 	}

@@ -47,6 +47,17 @@ type Collector interface {
 	PartitionCount(topic string) (int, error)
 }
 
+// CopyingCollector is a Collector that copies what it keeps of a record's Key and Value
+// before Send returns. Sinks hand it views of their keys' and values' serialized forms when
+// the serializer is a [serde.Viewer] (no copy, no allocation) instead of fresh
+// serializations: such bytes may be shared with the record's key or value, must not be
+// modified, and are only valid during Send. A plain Collector gets fresh bytes it may keep.
+type CopyingCollector interface {
+	Collector
+	// CopiesRecords marks the collector; it is not called.
+	CopiesRecords()
+}
+
 // Config configures a task.
 type Config struct {
 	ApplicationID string
@@ -173,15 +184,19 @@ func (s *schedule) Cancel() { s.cancelled = true }
 // Task is one (sub-topology, partition): its nodes, stores, input queues, stream time and
 // punctuations. A task is used by one goroutine at a time.
 type Task struct {
-	id         processor.TaskID
-	cfg        Config
-	sub        *Subtopology
-	graph      *Graph
-	nodes      []Node
-	byName     map[string]Node
-	sources    []sourceQueues
-	queues     map[TopicPartition]queue
-	order      []queue // the queues, for picking the lowest head timestamp
+	id      processor.TaskID
+	cfg     Config
+	sub     *Subtopology
+	graph   *Graph
+	nodes   []Node
+	byName  map[string]Node
+	sources []sourceQueues
+	queues  map[TopicPartition]queue
+	order   []queue // the queues, for picking the lowest head timestamp
+	// lastTP and lastQ are the partition AddRecords added to last and its queue (nil
+	// before): a driver adding one record at a time skips the map.
+	lastTP     TopicPartition
+	lastQ      queue
 	streamTime int64
 
 	meta    processor.RecordMetadata
@@ -193,6 +208,7 @@ type Task struct {
 
 	stores     map[string]store.StateStore
 	storeOrder []string
+	storeList  []store.StateStore // the stores in storeOrder
 	dir        string
 
 	schedules []*schedule
@@ -308,6 +324,7 @@ func (t *Task) openStores() error {
 		}
 		t.stores[name] = st
 		t.storeOrder = append(t.storeOrder, name)
+		t.storeList = append(t.storeList, st)
 	}
 	return nil
 }
@@ -372,6 +389,9 @@ func (t *Task) Init() error {
 // deserialization handler.
 func (t *Task) AddRecords(topic string, partition int32, raws []RawRecord) error {
 	tp := TopicPartition{topic, partition}
+	if t.lastQ != nil && t.lastTP == tp {
+		return t.lastQ.add(raws)
+	}
 	q, ok := t.queues[tp]
 	if !ok {
 		for _, s := range t.sources {
@@ -385,6 +405,7 @@ func (t *Task) AddRecords(topic string, partition int32, raws []RawRecord) error
 			return fmt.Errorf("task %s: no source reads topic %s", t.id, topic)
 		}
 	}
+	t.lastTP, t.lastQ = tp, q
 	return q.add(raws)
 }
 
@@ -475,6 +496,9 @@ func (t *Task) MaybePunctuateSystemTime() (bool, error) {
 // with now, in order of due time, and is rescheduled to its next interval after now (missed
 // intervals are skipped).
 func (t *Task) punctuate(typ processor.PunctuationType, now int64) (bool, error) {
+	if len(t.schedules) == 0 {
+		return false, nil
+	}
 	fired := false
 	t.round++ // each schedule fires at most once per call, as next() is always after now
 	for {
@@ -522,8 +546,8 @@ func nextPunctuation(last, interval, now int64) int64 {
 // Commit flushes the task's stores and calls the commit hook.
 func (t *Task) Commit() error {
 	var errs []error
-	for _, name := range t.storeOrder {
-		if err := t.stores[name].Flush(); err != nil {
+	for _, st := range t.storeList {
+		if err := st.Flush(); err != nil {
 			errs = append(errs, err)
 		}
 	}
