@@ -1,7 +1,11 @@
 package topology_test
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,4 +156,81 @@ func TestSuppressScenarioShouldWorkBeforeGroupBy(t *testing.T) {
 	must(t, in.PipeInputWithTimestamp("A", "a", 0))
 	must(t, in.PipeInputWithTimestamp("tick", "tick", 10))
 	check(t, drainer(t, d)("output"), []string{"A:1@0"})
+}
+
+// windowedCountsProgram is the final-results scenario of time or sliding windows: a count per
+// key in windows w, suppressed until they close to "output-suppressed", raw to "output-raw".
+func windowedCountsProgram(t *testing.T, window func(g *topology.KGroupedStream[string, string]) *topology.TimeWindowedKStream[string, string]) (*testutil.TestInputTopic[string, string], func(string) []string) {
+	t.Helper()
+	sb := topology.NewStreamsBuilder()
+	g := topology.GroupBy(topology.Stream(sb, "input", strs), func(k, _ string) string { return k }, topology.Grouped[string, string]{Keys: serde.String, Values: serde.String})
+	counts := topology.CountWindowed(window(g), topology.Materialized[string, int64]{Name: "counts", StoreType: topology.StoreInMemory, CachingDisabled: true})
+	out := topology.Produced[string, int64]{Keys: serde.String, Values: serde.Int64}
+	javaWindowed(counts.Suppress(topology.UntilWindowCloses(topology.Unbounded())).ToStream()).To("output-suppressed", out)
+	javaWindowed(counts.ToStream()).To("output-raw", out)
+	d := newDriver(t, sb)
+	return testutil.CreateInputTopic(d, "input", serde.String, serde.String), drainer(t, d)
+}
+
+func TestSuppressScenarioShouldSupportFinalResultsForTimeWindows(t *testing.T) {
+	in, drain := windowedCountsProgram(t, func(g *topology.KGroupedStream[string, string]) *topology.TimeWindowedKStream[string, string] {
+		return g.WindowedBy(topology.TimeWindowsOfSizeAndGrace(2*time.Millisecond, time.Millisecond))
+	})
+	for _, ts := range []int64{0, 1, 2, 1, 0, 5} {
+		must(t, in.PipeInputWithTimestamp("k1", "v1", ts))
+	}
+	// Out of the grace period: dropped.
+	must(t, in.PipeInputWithTimestamp("k1", "v1", 0))
+	check(t, drain("output-raw"), []string{"[k1@0/2]:1@0", "[k1@0/2]:2@1", "[k1@2/4]:1@2", "[k1@0/2]:3@1", "[k1@0/2]:4@1", "[k1@4/6]:1@5"})
+	check(t, drain("output-suppressed"), []string{"[k1@0/2]:4@1", "[k1@2/4]:1@2"})
+}
+
+func TestSuppressScenarioShouldSupportFinalResultsForTimeWindowsWithLargeJump(t *testing.T) {
+	in, drain := windowedCountsProgram(t, func(g *topology.KGroupedStream[string, string]) *topology.TimeWindowedKStream[string, string] {
+		return g.WindowedBy(topology.TimeWindowsOfSizeAndGrace(2*time.Millisecond, 2*time.Millisecond))
+	})
+	for _, ts := range []int64{0, 1, 2, 0, 3, 0, 4} {
+		must(t, in.PipeInputWithTimestamp("k1", "v1", ts))
+	}
+	// Dropped: the previous record advanced stream time and closed the window.
+	must(t, in.PipeInputWithTimestamp("k1", "v1", 0))
+	must(t, in.PipeInputWithTimestamp("k1", "v1", 30))
+	check(t, drain("output-raw"), []string{"[k1@0/2]:1@0", "[k1@0/2]:2@1", "[k1@2/4]:1@2", "[k1@0/2]:3@1", "[k1@2/4]:2@3", "[k1@0/2]:4@1", "[k1@4/6]:1@4", "[k1@30/32]:1@30"})
+	check(t, drain("output-suppressed"), []string{"[k1@0/2]:4@1", "[k1@2/4]:2@3", "[k1@4/6]:1@4"})
+}
+
+func TestSuppressScenarioShouldSupportFinalResultsForSlidingWindows(t *testing.T) {
+	in, drain := windowedCountsProgram(t, func(g *topology.KGroupedStream[string, string]) *topology.TimeWindowedKStream[string, string] {
+		return g.WindowedBySliding(topology.SlidingWindowsOfTimeDifferenceAndGrace(5*time.Millisecond, 15*time.Millisecond))
+	})
+	for _, ts := range []int64{10, 11, 10, 13, 10, 24} {
+		must(t, in.PipeInputWithTimestamp("k1", "v1", ts))
+	}
+	// Dropped: the previous record advanced stream time and closed the window.
+	must(t, in.PipeInputWithTimestamp("k1", "v1", 5))
+	must(t, in.PipeInputWithTimestamp("k1", "v1", 7))
+	// Advances stream time and flushes the windows.
+	must(t, in.PipeInputWithTimestamp("k1", "v1", 90))
+	raw := drain("output-raw")
+	// Kafka sorts the raw output by key, then timestamp (a stable sort).
+	slices.SortStableFunc(raw, func(a, b string) int {
+		ka, ta, _ := strings.Cut(a, ":")
+		kb, tb, _ := strings.Cut(b, ":")
+		if c := strings.Compare(ka, kb); c != 0 {
+			return c
+		}
+		return cmp.Compare(tsOf(ta), tsOf(tb))
+	})
+	check(t, raw, []string{
+		"[k1@11/16]:1@11", "[k1@11/16]:2@13", "[k1@12/17]:1@13", "[k1@19/24]:1@24",
+		"[k1@5/10]:1@10", "[k1@5/10]:2@10", "[k1@5/10]:3@10", "[k1@5/10]:4@10", "[k1@5/10]:5@10",
+		"[k1@6/11]:2@11", "[k1@6/11]:3@11", "[k1@6/11]:4@11", "[k1@6/11]:5@11",
+		"[k1@8/13]:4@13", "[k1@8/13]:5@13", "[k1@85/90]:1@90"})
+	check(t, drain("output-suppressed"), []string{"[k1@5/10]:5@10", "[k1@6/11]:5@11", "[k1@8/13]:5@13", "[k1@11/16]:2@13", "[k1@12/17]:1@13", "[k1@19/24]:1@24"})
+}
+
+func tsOf(s string) int64 {
+	_, ts, _ := strings.Cut(s, "@")
+	n, _ := strconv.ParseInt(ts, 10, 64)
+	return n
 }

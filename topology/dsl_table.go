@@ -69,9 +69,9 @@ type Materialized[K, V any] struct {
 	LoggingDisabled bool
 	LogConfig       map[string]string
 	// Retention is how long a windowed aggregation's store keeps windows (Kafka's
-	// Materialized.withRetention); default: the window size (or the sliding windows' time
-	// difference, or the session gap) plus the grace period, which is also its minimum, and
-	// at least one day as in Kafka (TimeWindowedKStreamImpl.retentionPeriod).
+	// Materialized.withRetention); default and minimum: the window size plus the grace
+	// period (sliding windows: twice the time difference plus the grace period; sessions:
+	// the gap plus the grace period), as Kafka 3.9's store materializers compute it.
 	Retention time.Duration
 	// WindowSupplier and SessionSupplier are Supplier for windowed and session
 	// aggregations (Kafka's Materialized.as(WindowBytesStoreSupplier) and
