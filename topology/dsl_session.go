@@ -189,23 +189,11 @@ type sessionFns[K, V, VA any] struct {
 // topic's (SessionWindowedKStreamImpl with GroupedStreamAggregateBuilder.build).
 func sessionAggregate[K, V, VA any](s *SessionWindowedKStream[K, V], op, prefix string, m Materialized[K, VA], values serde.Serde[VA], named []Named, fns sessionFns[K, V, VA]) *KTable[serde.Windowed[K], VA] {
 	g := s.g
-	storeName := m.Name
-	if storeName == "" && m.SessionSupplier != nil {
-		storeName = m.SessionSupplier.Name()
+	var sup interface{ Name() string }
+	if m.SessionSupplier != nil {
+		sup = m.SessionSupplier
 	}
-	queryable := storeName != ""
-	if !queryable {
-		storeName = g.sb.newName(prefix + storeSuffix)
-	}
-	name := g.sb.nameOr(op, named, prefix)
-	parent := g.parentFor(op, storeName)
-	keys := g.keys
-	if m.Keys != nil {
-		keys = m.Keys
-	}
-	if m.Values != nil {
-		values = m.Values
-	}
+	storeName, queryable, name, parent, keys, values := setupAggregation(g, op, prefix, sup, m, values, named)
 	sbld := sessionStoreBuilder(g.sb, op, storeName, s.windows, s.emit, m, keys, values)
 	st := &tableState{storeName: storeName}
 	gap, grace := s.windows.Gap.Milliseconds(), s.windows.Grace.Milliseconds()

@@ -221,26 +221,36 @@ func Aggregate[K, V, VA any](g *KGroupedStream[K, V], initializer func() VA, agg
 	})
 }
 
-// aggregate adds what every aggregation adds, in Kafka's order of names: the store name
-// (generated only when m gives none), the processor name, then the repartition topic's.
-func aggregate[K, V, VA any](g *KGroupedStream[K, V], op, prefix string, m Materialized[K, VA], values serde.Serde[VA], named []Named, apply func(K, V, VA, bool) VA) *KTable[K, VA] {
-	storeName := m.Name
-	if storeName == "" && m.Supplier != nil {
-		storeName = m.Supplier.Name()
+// setupAggregation does what every aggregation of a grouped stream does first, in Kafka's
+// order of names: the store name (m's, else the supplier's, else generated), the processor
+// name, then the repartition topic's (GroupedStreamAggregateBuilder.build); it returns them
+// with the parent the processor reads and the store's serdes (m's, else the grouping's key
+// serde and values).
+func setupAggregation[K, V, VA any](g *KGroupedStream[K, V], op, prefix string, sup interface{ Name() string }, m Materialized[K, VA], values serde.Serde[VA], named []Named) (storeName string, queryable bool, name, parent string, keys serde.Serde[K], vals serde.Serde[VA]) {
+	storeName = m.Name
+	if storeName == "" && sup != nil {
+		storeName = sup.Name()
 	}
-	queryable := storeName != ""
+	queryable = storeName != ""
 	if !queryable {
 		storeName = g.sb.newName(prefix + storeSuffix)
 	}
-	name := g.sb.nameOr(op, named, prefix)
-	parent := g.parentFor(op, storeName)
-	keys := g.keys
+	name = g.sb.nameOr(op, named, prefix)
+	parent = g.parentFor(op, storeName)
+	keys, vals = g.keys, values
 	if m.Keys != nil {
 		keys = m.Keys
 	}
 	if m.Values != nil {
-		values = m.Values
+		vals = m.Values
 	}
+	return storeName, queryable, name, parent, keys, vals
+}
+
+// aggregate adds what every aggregation adds, in Kafka's order of names: the store name
+// (generated only when m gives none), the processor name, then the repartition topic's.
+func aggregate[K, V, VA any](g *KGroupedStream[K, V], op, prefix string, m Materialized[K, VA], values serde.Serde[VA], named []Named, apply func(K, V, VA, bool) VA) *KTable[K, VA] {
+	storeName, queryable, name, parent, keys, values := setupAggregation(g, op, prefix, m.Supplier, m, values, named)
 	sbld := m.storeBuilder(g.sb, op, storeName, keys, values)
 	st := &tableState{storeName: storeName}
 	AddProcessor(g.sb.b, name, func() processor.Processor[K, V, K, Change[VA]] {

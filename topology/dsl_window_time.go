@@ -226,23 +226,11 @@ type windowAgg[K, V, VA any] struct {
 // (generated only when m gives none), the processor name, then the repartition topic's.
 func windowedAggregate[K, V, VA any](w *TimeWindowedKStream[K, V], op, prefix string, m Materialized[K, VA], values serde.Serde[VA], named []Named, agg windowAgg[K, V, VA]) *KTable[serde.Windowed[K], VA] {
 	g := w.g
-	storeName := m.Name
-	if storeName == "" && m.WindowSupplier != nil {
-		storeName = m.WindowSupplier.Name()
+	var sup interface{ Name() string }
+	if m.WindowSupplier != nil {
+		sup = m.WindowSupplier
 	}
-	queryable := storeName != ""
-	if !queryable {
-		storeName = g.sb.newName(prefix + storeSuffix)
-	}
-	name := g.sb.nameOr(op, named, prefix)
-	parent := g.parentFor(op, storeName)
-	keys := g.keys
-	if m.Keys != nil {
-		keys = m.Keys
-	}
-	if m.Values != nil {
-		values = m.Values
-	}
+	storeName, queryable, name, parent, keys, values := setupAggregation(g, op, prefix, sup, m, values, named)
 	sbld := windowStoreBuilder(w, op, storeName, m, keys, values)
 	st := &tableState{storeName: storeName}
 	sizeMs, graceMs, emit, interval := w.sizeMs(), w.graceMs(), w.emit, w.emitIntervalMs
