@@ -195,7 +195,7 @@ func TestWordCountEndToEnd(t *testing.T) {
 	}))
 	eventually(t, "output", 30*time.Second, func() string { return diffCounts(latestOutput(t, c), truth) })
 	eventually(t, "store", 10*time.Second, func() string { return diffCounts(storeContents(t, d), truth) })
-	eventually(t, "state RUNNING", 10*time.Second, func() string {
+	eventually(t, "state RUNNING", 30*time.Second, func() string {
 		if s := d.State(); s != driver.Running {
 			return s.String()
 		}

@@ -512,6 +512,10 @@ func (w *worker) sinkPromise(r *kgo.Record, err error) {
 	w.setProduceErr(pe)
 }
 
+// CopiesRecords marks the worker as an engine.CopyingCollector: Send copies the key and value
+// into the produced record before it returns, so sinks may hand it views of their bytes.
+func (w *worker) CopiesRecords() {}
+
 // PartitionCount implements engine.Collector.
 func (w *worker) PartitionCount(topic string) (int, error) {
 	if n, ok := w.partCounts.Load(topic); ok {
