@@ -39,6 +39,8 @@ type StreamsBuilder struct {
 	// or "pattern:"+pattern: a second Stream of the same topics reuses the first's node, as
 	// Kafka's InternalStreamsBuilder.mergeDuplicateSourceNodes merges them.
 	streamSources map[string]dslSource
+	// pendingStores are the stores Process and ProcessValues name, connected at Build.
+	pendingStores []pendingStore
 }
 
 type dslSource struct {
@@ -53,6 +55,7 @@ func NewStreamsBuilder() *StreamsBuilder {
 
 // Build validates the topology and returns it, or every mistake at once (see Builder.Build).
 func (sb *StreamsBuilder) Build() (*Topology, error) {
+	sb.connectPendingStores()
 	return sb.b.Build()
 }
 

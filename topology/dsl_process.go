@@ -96,15 +96,28 @@ func processName(sb *StreamsBuilder, cfg Processed, prefix string) string {
 // added.
 func connectStores(sb *StreamsBuilder, op, name string, stores []string) {
 	for _, st := range stores {
-		switch {
-		case st == "":
-			sb.b.fail("%s %q: an empty state store name", op, name)
-		case sb.b.stores[st] == nil:
-			sb.b.fail("%s %q: state store %q is not added: add it with StreamsBuilder.AddStateStore before the %s call", op, name, st, op)
-		case sb.b.stores[st].Global:
-			sb.b.fail("%s %q: state store %q is a global store: processors read it without naming it", op, name, st)
-		default:
-			sb.b.ConnectProcessorAndStateStores(name, st)
-		}
+		sb.pendingStores = append(sb.pendingStores, pendingStore{op: op, processor: name, store: st})
 	}
 }
+
+// connectPendingStores connects the stores Process and ProcessValues named, at Build, so
+// that a store may be added before or after the call that names it, as in Kafka (which
+// connects them when it writes the topology).
+func (sb *StreamsBuilder) connectPendingStores() {
+	for _, p := range sb.pendingStores {
+		switch {
+		case p.store == "":
+			sb.b.fail("%s %q: an empty state store name", p.op, p.processor)
+		case sb.b.stores[p.store] == nil:
+			sb.b.fail("%s %q: state store %q is not added: add it with StreamsBuilder.AddStateStore", p.op, p.processor, p.store)
+		case sb.b.stores[p.store].Global:
+			sb.b.fail("%s %q: state store %q is a global store: processors read it without naming it", p.op, p.processor, p.store)
+		default:
+			sb.b.ConnectProcessorAndStateStores(p.processor, p.store)
+		}
+	}
+	sb.pendingStores = nil
+}
+
+// pendingStore is a store a Process or ProcessValues node names, connected at Build.
+type pendingStore struct{ op, processor, store string }

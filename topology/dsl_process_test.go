@@ -135,11 +135,25 @@ func (p *sumProc) Process(r processor.Record[string, string]) error {
 // is added with StreamsBuilder.AddStateStore and named in Processed.Stores). After the six
 // records the store holds A=12, B=2, C=3, D=4.
 func TestDSLProcessWithStateStore(t *testing.T) {
+	for _, storeFirst := range []bool{true, false} {
+		testDSLProcessWithStateStore(t, storeFirst)
+	}
+}
+
+// The store may be added before or after the Process call that names it (Kafka connects
+// stores when it writes the topology).
+func testDSLProcessWithStateStore(t *testing.T, storeFirst bool) {
 	sb := topology.NewStreamsBuilder()
-	sb.AddStateStore(kv.NewBuilder(kv.InMemorySupplier("sum"), serde.String, serde.Int32))
+	add := func() { sb.AddStateStore(kv.NewBuilder(kv.InMemorySupplier("sum"), serde.String, serde.Int32)) }
+	if storeFirst {
+		add()
+	}
 	topology.Process(topology.Stream(sb, "input", procStrings), func() processor.Processor[string, string, struct{}, struct{}] {
 		return &sumProc{}
 	}, topology.Processed{Name: "p", Stores: []string{"sum"}})
+	if !storeFirst {
+		add()
+	}
 	checkDescribeOf(t, sb, "Topologies:\n"+
 		"   Sub-topology: 0\n"+
 		"    Source: KSTREAM-SOURCE-0000000000 (topics: [input])\n"+
