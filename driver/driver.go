@@ -507,7 +507,28 @@ func (d *Driver) sizeInternalTopics(wants map[string]want) error {
 	if len(d.graph.Internal) == 0 {
 		return nil
 	}
+	// The sub-topologies' task counts from their external source topics alone, before any
+	// internal topic is sized: an internal topic read beside external topics is sized to
+	// match them (they must be co-partitioned), as Kafka's CopartitionedTopicsEnforcer sizes
+	// the repartition topics of a join to the other input's partition count.
+	d.mu.RLock()
+	external := maps.Clone(d.subTasks)
+	d.mu.RUnlock()
 	counts := map[string]int{}
+	var errs []error
+	for name, it := range d.graph.Internal {
+		sub, read := d.topicSub[name]
+		if e := external[sub]; read && e > 0 {
+			if it.Partitions != 0 && it.Partitions != e {
+				errs = append(errs, fmt.Errorf("repartition topic %s has %d partitions, but sub-topology %d reads it beside source topics of %d partitions: they must be co-partitioned", name, it.Partitions, sub, e))
+				continue
+			}
+			counts[name] = e
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("driver: %w", err)
+	}
 	for range len(d.graph.Internal) + 1 {
 		progress := false
 		for name, it := range d.graph.Internal {
