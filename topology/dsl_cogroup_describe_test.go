@@ -14,7 +14,7 @@ import (
 
 // STRING_AGGREGATOR and STRING_INITIALIZER of CogroupedKStreamImplTest.
 func cgConcat(_ string, v, agg string) string { return agg + v }
-func cgEmpty() string                           { return "" }
+func cgEmpty() string                         { return "" }
 
 var (
 	cgMat     = topology.Materialized[string, string]{Values: serde.String, StoreType: topology.StoreInMemory}
@@ -23,7 +23,9 @@ var (
 
 // cgSwap is the test's map((k, v) -> new KeyValue<>(v, k)).
 func cgSwap(s *topology.KStream[string, string]) *topology.KStream[string, string] {
-	return topology.Map(s, func(k, v string) topology.KeyValue[string, string] { return topology.KeyValue[string, string]{Key: v, Value: k} })
+	return topology.Map(s, func(k, v string) topology.KeyValue[string, string] {
+		return topology.KeyValue[string, string]{Key: v, Value: k}
+	})
 }
 
 // CogroupedKStreamImplTest.shouldNameProcessorsAndStoreBasedOnNamedParameter
