@@ -283,7 +283,10 @@ func (c *CogroupedKStream[K, VA]) WindowedBySliding(w SlidingWindows) *TimeWindo
 // AggregateWindowed (Materialized.Retention, WindowSupplier). The table is keyed by
 // serde.Windowed[K].
 func (w *TimeWindowedCogroupedKStream[K, VA]) Aggregate(initializer func() VA, m Materialized[K, VA], named ...Named) *KTable[serde.Windowed[K], VA] {
-	const op = "Cogroup.WindowedBy.Aggregate"
+	op := "Cogroup.WindowedBy.Aggregate"
+	if w.sliding != nil {
+		op = "Cogroup.WindowedBySliding.Aggregate"
+	}
 	c := w.c
 	if initializer == nil {
 		c.sb.b.fail("%s: nil initializer", op)

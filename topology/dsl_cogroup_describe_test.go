@@ -2,6 +2,7 @@ package topology_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/tributary-go/tributary/serde"
 	"github.com/tributary-go/tributary/topology"
@@ -352,4 +353,81 @@ func TestCogroupDescribeUsedTwice(t *testing.T) {
 		"    Processor: COGROUPKSTREAM-MERGE-0000000013 (stores: [])\n"+
 		"      --> none\n"+
 		"      <-- COGROUPKSTREAM-AGGREGATE-0000000012\n\n")
+}
+
+// namedParamShouldSetName of TimeWindowedCogroupedKStreamImplTest,
+// SlidingWindowedCogroupedKStreamImplTest and SessionWindowedCogroupedKStreamImplTest: the
+// same names for the three kinds of windows.
+func TestCogroupDescribeWindowedNamed(t *testing.T) {
+	const want = "Topologies:\n" +
+		"   Sub-topology: 0\n" +
+		"    Source: KSTREAM-SOURCE-0000000000 (topics: [topic])\n" +
+		"      --> foo-cogroup-agg-0\n" +
+		"    Processor: foo-cogroup-agg-0 (stores: [COGROUPKSTREAM-AGGREGATE-STATE-STORE-0000000001])\n" +
+		"      --> foo-cogroup-merge\n" +
+		"      <-- KSTREAM-SOURCE-0000000000\n" +
+		"    Processor: foo-cogroup-merge (stores: [])\n" +
+		"      --> none\n" +
+		"      <-- foo-cogroup-agg-0\n\n"
+	cogroup := func(sb *topology.StreamsBuilder) *topology.CogroupedKStream[string, string] {
+		return topology.Cogroup(topology.GroupByKey(topology.Stream(sb, "topic", procStrings), cgGrouped), cgConcat)
+	}
+	sb := topology.NewStreamsBuilder()
+	cogroup(sb).WindowedBy(topology.TimeWindowsOfSizeWithNoGrace(500*time.Millisecond)).Aggregate(cgEmpty, cgMat, "foo")
+	checkDescribeOf(t, sb, want)
+	sb = topology.NewStreamsBuilder()
+	cogroup(sb).WindowedBySliding(topology.SlidingWindowsOfTimeDifferenceAndGrace(500*time.Millisecond, 2*time.Second)).Aggregate(cgEmpty, cgMat, "foo")
+	checkDescribeOf(t, sb, want)
+	sb = topology.NewStreamsBuilder()
+	cogroup(sb).WindowedBySession(topology.SessionWindowsWithNoGrace(time.Millisecond)).Aggregate(cgEmpty, cgSessionMerger, cgMat, "foo")
+	checkDescribeOf(t, sb, want)
+}
+
+// DSL mistakes of cogroups are errors of Build (Kafka throws NullPointerException for the
+// null arguments of CogroupedKStreamImplTest.shouldNotHaveNull…).
+func TestCogroupBuildErrors(t *testing.T) {
+	for name, add := range map[string]func(sb *topology.StreamsBuilder){
+		"nil aggregator": func(sb *topology.StreamsBuilder) {
+			topology.Cogroup[string, string, string](topology.GroupByKey(topology.Stream(sb, "t", procStrings)), nil).Aggregate(cgEmpty, cgMat)
+		},
+		"nil initializer": func(sb *topology.StreamsBuilder) {
+			topology.Cogroup(topology.GroupByKey(topology.Stream(sb, "t", procStrings)), cgConcat).Aggregate(nil, cgMat)
+		},
+		"nil grouped stream": func(sb *topology.StreamsBuilder) {
+			c := topology.Cogroup(topology.GroupByKey(topology.Stream(sb, "t", procStrings)), cgConcat)
+			topology.CogroupWith[string, string](c, nil, cgConcat)
+		},
+		"no value serde": func(sb *topology.StreamsBuilder) {
+			topology.Cogroup(topology.GroupByKey(topology.Stream(sb, "t", procStrings)), cgConcat).
+				Aggregate(cgEmpty, topology.Materialized[string, string]{StoreType: topology.StoreInMemory})
+		},
+		"nil session merger": func(sb *topology.StreamsBuilder) {
+			topology.Cogroup(topology.GroupByKey(topology.Stream(sb, "t", procStrings)), cgConcat).
+				WindowedBySession(topology.SessionWindowsWithNoGrace(time.Second)).Aggregate(cgEmpty, nil, cgMat)
+		},
+		"bad time windows": func(sb *topology.StreamsBuilder) {
+			topology.Cogroup(topology.GroupByKey(topology.Stream(sb, "t", procStrings)), cgConcat).
+				WindowedBy(topology.TimeWindows{}).Aggregate(cgEmpty, cgMat)
+		},
+		"bad sliding windows": func(sb *topology.StreamsBuilder) {
+			topology.Cogroup(topology.GroupByKey(topology.Stream(sb, "t", procStrings)), cgConcat).
+				WindowedBySliding(topology.SlidingWindows{TimeDifference: -time.Second}).Aggregate(cgEmpty, cgMat)
+		},
+		"bad session windows": func(sb *topology.StreamsBuilder) {
+			topology.Cogroup(topology.GroupByKey(topology.Stream(sb, "t", procStrings)), cgConcat).
+				WindowedBySession(topology.SessionWindows{}).Aggregate(cgEmpty, cgSessionMerger, cgMat)
+		},
+		"repartition without serdes": func(sb *topology.StreamsBuilder) {
+			topology.Cogroup(topology.GroupByKey(topology.SelectKey(topology.Stream(sb, "t", procStrings), func(k, _ string) int64 { return 0 })), func(_ int64, v, a string) string { return a + v }).
+				Aggregate(cgEmpty, topology.Materialized[int64, string]{Keys: serde.Int64, Values: serde.String, StoreType: topology.StoreInMemory})
+		},
+	} {
+		sb := topology.NewStreamsBuilder()
+		add(sb)
+		if _, err := sb.Build(); err == nil {
+			t.Errorf("%s: Build succeeded", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
 }
