@@ -387,3 +387,26 @@ func TestCogroupSessionWindowed(t *testing.T) {
 		}
 	}
 }
+
+// A cogroup table sends old values when an operation downstream asks for them, from each of
+// its aggregation nodes (Kafka's KTablePassThrough.enableSendingOldValues asks every
+// parent): a KTable.groupBy re-aggregation over it subtracts each key's old aggregate. Not a
+// Kafka test.
+func TestCogroupTableSendsOldValues(t *testing.T) {
+	for _, caching := range []bool{false, true} {
+		sb := topology.NewStreamsBuilder()
+		one := topology.GroupByKey(topology.Stream(sb, "one", procStrings))
+		two := topology.GroupByKey(topology.Stream(sb, "two", procStrings))
+		table := topology.CogroupWith(topology.Cogroup(one, cgConcat), two, cgConcat).Aggregate(cgEmpty, cgMatCaching(caching))
+		lengths := topology.GroupTableBy(table, func(_ string, v string) topology.KeyValue[string, int64] {
+			return topology.KeyValue[string, int64]{Key: "all", Value: int64(len(v))}
+		}, topology.Grouped[string, int64]{Keys: serde.String, Values: serde.Int64})
+		lengths.Reduce(func(a, v int64) int64 { return a + v }, func(a, v int64) int64 { return a - v },
+			topology.Materialized[string, int64]{Name: "total", StoreType: topology.StoreInMemory}).ToStream().To("output")
+		d := newDriver(t, sb)
+		cgIn(t, d, "one", cogroupRec{"k1", "A", 0})
+		cgIn(t, d, "two", cogroupRec{"k1", "B", 1}, cogroupRec{"k2", "CD", 2})
+		cgIn(t, d, "one", cogroupRec{"k2", "E", 3})
+		storeHas(t, d, "total", map[string]int64{"all": 5})
+	}
+}
