@@ -105,21 +105,39 @@ func (g *KGroupedStream[K, V]) parentFor(op, storeName string) string {
 	if !g.repartitionRequired {
 		return g.name
 	}
+	topic, sink, filter, source := g.repartitionNames(storeName)
+	if g.userName != "" && g.repartitionSource != "" {
+		return g.repartitionSource
+	}
+	source = g.addRepartition(op, topic, sink, filter, source)
+	if g.userName != "" && source != g.name {
+		g.repartitionSource = source
+	}
+	return source
+}
+
+// repartitionNames returns the repartition topic of an aggregation whose store is storeName
+// and the names of its sink, filter and source nodes, burning three names of the counter
+// (Kafka's KStreamImpl.createRepartitionedSource).
+func (g *KGroupedStream[K, V]) repartitionNames(storeName string) (topic, sink, filter, source string) {
 	prefix := g.userName
 	if prefix == "" {
 		prefix = storeName
 	}
-	topic := prefix
+	topic = prefix
 	if !strings.HasSuffix(topic, repartitionSuffix) {
 		topic += repartitionSuffix
 	}
-	sink, filter, source := g.sb.newName(sinkPrefix), g.sb.newName(filterPrefix), g.sb.newName(sourcePrefix)
+	sink, filter, source = g.sb.newName(sinkPrefix), g.sb.newName(filterPrefix), g.sb.newName(sourcePrefix)
 	if !generatedName.MatchString(prefix) {
 		sink, filter, source = topic+"-sink", topic+"-filter", topic+"-source"
 	}
-	if g.userName != "" && g.repartitionSource != "" {
-		return g.repartitionSource
-	}
+	return topic, sink, filter, source
+}
+
+// addRepartition adds the repartition topic and its filter, sink and source nodes, and
+// returns the source (the grouped node itself after recording an error).
+func (g *KGroupedStream[K, V]) addRepartition(op, topic, sink, filter, source string) string {
 	if g.keys == nil || g.values == nil {
 		g.sb.b.fail("%s: the grouped stream %q must be repartitioned (its key changed) and has no key or value serde: give them in Grouped", op, g.name)
 		return g.name
@@ -130,9 +148,6 @@ func (g *KGroupedStream[K, V]) parentFor(op, storeName string) string {
 	AddSink(g.sb.b, sink, Sink[K, V]{Topic: topic, Keys: g.keys, Values: g.values}, filter)
 	AddSource(g.sb.b, source, Source[K, V]{Topics: []string{topic}, Keys: g.keys, Values: g.values})
 	g.sb.b.addInternalTopic(topic, engine.InternalTopic{})
-	if g.userName != "" {
-		g.repartitionSource = source
-	}
 	return source
 }
 
