@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/tributary-go/tributary/serde"
@@ -126,4 +127,62 @@ func TestDSLDescribeStreamTableJoinRepartitionUserNames(t *testing.T) {
 		"    Processor: KTABLE-SOURCE-0000000006 (stores: [topic3-STATE-STORE-0000000004])\n"+
 		"      --> none\n"+
 		"      <-- KSTREAM-SOURCE-0000000005\n\n")
+}
+
+// connectedStores returns the stores connected to proc, sorted, and the number of stores.
+func connectedStores(b *Builder, proc string) ([]string, int) {
+	var out []string
+	for name, st := range b.stores {
+		if slices.Contains(st.Processors, proc) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out, len(b.stores)
+}
+
+func checkConnected(t *testing.T, b *Builder, proc string, nStores int, want ...string) {
+	t.Helper()
+	got, n := connectedStores(b, proc)
+	if n != nStores || !slices.Equal(got, want) {
+		t.Errorf("%s: stores %q of %d, want %q of %d", proc, got, n, want, nStores)
+	}
+}
+
+// StreamsBuilderTest.shouldAllowJoinUnmaterializedJoinedKTable,
+// shouldAllowJoinMaterializedJoinedKTable and shouldAllowJoinMaterializedSourceKTable.
+func TestDSLJoinConnectedStores(t *testing.T) {
+	mem := Materialized[string, string]{StoreType: StoreInMemory}
+	sb := NewStreamsBuilder()
+	table1 := Table(sb, "table-topic1", dslStrings, mem)
+	table2 := Table(sb, "table-topic2", dslStrings, mem)
+	// Java evaluates the receiver first: the stream's source is named before the join's nodes.
+	stream := Stream(sb, "stream-topic", dslStrings)
+	JoinTable(stream, JoinTables(table1, table2, concat), concat)
+	if _, err := sb.Build(); err != nil {
+		t.Fatal(err)
+	}
+	checkConnected(t, sb.b, "KSTREAM-JOIN-0000000010", 2, "table-topic1-STATE-STORE-0000000000", "table-topic2-STATE-STORE-0000000003")
+	checkConnected(t, sb.b, "KTABLE-MERGE-0000000007", 2)
+
+	sb = NewStreamsBuilder()
+	table1 = Table(sb, "table-topic1", dslStrings, mem)
+	table2 = Table(sb, "table-topic2", dslStrings, mem)
+	stream = Stream(sb, "stream-topic", dslStrings)
+	joined := JoinTablesMaterialized(table1, table2, concat, Materialized[string, string]{Name: "store", StoreType: StoreInMemory, Values: serde.String})
+	JoinTable(stream, joined, concat)
+	if _, err := sb.Build(); err != nil {
+		t.Fatal(err)
+	}
+	checkConnected(t, sb.b, "KSTREAM-JOIN-0000000010", 3, "store")
+	checkConnected(t, sb.b, "KTABLE-MERGE-0000000007", 3, "store")
+
+	sb = NewStreamsBuilder()
+	table := Table(sb, "table-topic", dslStrings, mem)
+	JoinTable(Stream(sb, "stream-topic", dslStrings), table, concat)
+	if _, err := sb.Build(); err != nil {
+		t.Fatal(err)
+	}
+	checkConnected(t, sb.b, "KTABLE-SOURCE-0000000002", 1, "table-topic-STATE-STORE-0000000000")
+	checkConnected(t, sb.b, "KSTREAM-JOIN-0000000004", 1, "table-topic-STATE-STORE-0000000000")
 }
