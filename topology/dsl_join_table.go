@@ -1,6 +1,9 @@
 package topology
 
 import (
+	"strings"
+
+	"github.com/tributary-go/tributary/internal/engine"
 	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/serde"
 	"github.com/tributary-go/tributary/store/kv"
@@ -160,12 +163,7 @@ func streamTableJoin[K, V, VT, VR any](s *KStream[K, V], t *KTable[K, VT], op st
 		if prefix == "" {
 			prefix = s.name
 		}
-		if keys == nil || values == nil {
-			s.sb.b.fail("%s: the stream %q must be repartitioned (its key changed) and has no key or value serde: give them in Joined", op, s.name)
-		} else {
-			g := &KGroupedStream[K, V]{sb: s.sb, name: s.name, keys: keys, values: values, repartitionRequired: true}
-			parent = g.parentFor(op, prefix)
-		}
+		parent = repartitionForJoin(s, op, prefix, keys, values, left)
 	}
 	prefix := streamJoinTablePrefix
 	if left {
@@ -186,6 +184,40 @@ func streamTableJoin[K, V, VT, VR any](s *KStream[K, V], t *KTable[K, VT], op st
 	}, parent)
 	s.sb.b.ConnectProcessorAndStateStores(append([]string{name}, view.stores...)...)
 	return out
+}
+
+// repartitionForJoin writes the stream to the repartition topic "<prefix>-repartition" and
+// returns the source reading it (Kafka's KStreamImpl.repartitionForJoin with
+// createRepartitionedSource): it burns three names (sink, filter, source, in that order), used
+// when prefix is generated, else the nodes are "<topic>-sink", "-filter" and "-source". The
+// filter of an inner join drops the records without a key and counts them (Kafka's passes
+// them and the join drops and counts them: the count is the same); a left join's passes
+// them, as Kafka 3.9's left join keeps them (KIP-962). Difference from Kafka: a stream joined
+// twice writes a repartition topic per join, where Kafka reuses the first one when prefix is
+// the stream's generated name.
+func repartitionForJoin[K, V any](s *KStream[K, V], op, prefix string, keys serde.Serde[K], values serde.Serde[V], left bool) string {
+	topic := prefix
+	if !strings.HasSuffix(topic, repartitionSuffix) {
+		topic += repartitionSuffix
+	}
+	sink, filter, source := s.sb.newName(sinkPrefix), s.sb.newName(filterPrefix), s.sb.newName(sourcePrefix)
+	if !generatedName.MatchString(prefix) {
+		sink, filter, source = topic+"-sink", topic+"-filter", topic+"-source"
+	}
+	if keys == nil || values == nil {
+		s.sb.b.fail("%s: the stream %q must be repartitioned (its key changed) and has no key or value serde: give them in Joined", op, s.name)
+		return s.name
+	}
+	AddFixedKeyProcessor(s.sb.b, filter, func() processor.FixedKeyProcessor[K, V, V] {
+		if left {
+			return &passFilter[K, V]{}
+		}
+		return &nullKeyFilter[K, V]{}
+	}, s.name)
+	AddSink(s.sb.b, sink, Sink[K, V]{Topic: topic, Keys: keys, Values: values}, filter)
+	AddSource(s.sb.b, source, Source[K, V]{Topics: []string{topic}, Keys: keys, Values: values})
+	s.sb.b.addInternalTopic(topic, engine.InternalTopic{})
+	return source
 }
 
 // streamTableJoinProc is Kafka's KStreamKTableJoinProcessor (without the grace period of

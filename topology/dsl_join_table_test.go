@@ -202,3 +202,34 @@ func TestStreamTableLeftJoinKeepsNullKey(t *testing.T) {
 		t.Errorf("dropped records: %d, want 1", n)
 	}
 }
+
+// A stream whose key changed goes through a repartition topic before the join (Kafka's
+// KStreamImpl.repartitionForJoin), here "KSTREAM-MAP-0000000003-repartition".
+func TestStreamTableJoinAfterKeyChange(t *testing.T) {
+	for _, left := range []bool{false, true} {
+		sb := topology.NewStreamsBuilder()
+		table := topology.Table(sb, "tableTopic", strs, topology.Materialized[string, string]{})
+		rekeyed := topology.Map(topology.Stream(sb, "streamTopic", strs), func(k, v string) topology.KeyValue[string, string] {
+			return topology.KeyValue[string, string]{Key: v, Value: k}
+		})
+		j := topology.Joined[string, string, string]{Keys: serde.String, Values: serde.String}
+		var out *topology.KStream[string, string]
+		if left {
+			out = topology.LeftJoinTable(rekeyed, table, func(v, vt string, found bool) string { return v + "+" + nullOr(vt, found) }, j)
+		} else {
+			out = topology.JoinTable(rekeyed, table, func(v, vt string) string { return v + "+" + vt }, j)
+		}
+		out.To("output", topology.Produced[string, string]{Keys: serde.String, Values: serde.String})
+		d := newDriver(t, sb)
+		tin := testutil.CreateInputTopic(d, "tableTopic", serde.String, serde.String)
+		sin := testutil.CreateInputTopic(d, "streamTopic", serde.String, serde.String)
+		must(t, tin.PipeInputWithTimestamp("a", "A", 0))
+		must(t, sin.PipeInputWithTimestamp("x", "a", 1))
+		must(t, sin.PipeInputWithTimestamp("y", "b", 2))
+		want := []kvt[string, string]{{"a", "x+A", 1}}
+		if left {
+			want = append(want, kvt[string, string]{"b", "y+null", 2})
+		}
+		check(t, readAll(t, testutil.CreateOutputTopic(d, "output", serde.String, serde.String)), want)
+	}
+}
