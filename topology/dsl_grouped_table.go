@@ -271,7 +271,7 @@ func tableAggregate[K, V, VA any](g *KGroupedTable[K, V], op, prefix string, m M
 	if m.Values != nil {
 		values = m.Values
 	}
-	out := &KTable[K, VA]{sb: g.sb, name: name, storeName: storeName, queryable: queryable, keys: keys, values: values, st: &tableState{storeName: storeName}}
+	out := &KTable[K, VA]{sb: g.sb, name: name, storeName: storeName, queryable: queryable, keys: keys, values: values, st: &tableState{storeName: storeName}, view: storeView[K, VA](storeName)}
 	parent := g.repartitionSource
 	if g.userName == "" || parent == "" {
 		if g.keys == nil || g.values == nil {

@@ -126,6 +126,14 @@ func addTableSource[K, V any](sb *StreamsBuilder, op, name, parent, storeName st
 	if queryable && !materialize() {
 		return t
 	}
+	// A join reads the source through its store, materializing it (Kafka's
+	// KTableImpl.valueGetterSupplier with KTableSource.materialize).
+	t.view = func() (tableView[K, V], bool) {
+		if st.storeName == "" && !materialize() {
+			return tableView[K, V]{}, false
+		}
+		return storeView[K, V](st.storeName)()
+	}
 	st.enable = func(force bool) bool {
 		if st.storeName != "" {
 			return true
@@ -255,8 +263,14 @@ func tableOp[K, V, VR any](t *KTable[K, V], op, prefix string, m *Materialized[K
 			return out
 		}
 		st.storeName = storeName
+		out.view = storeView[K, VR](storeName)
 		defer t.sb.b.AddStateStore(sbld, name)
 	} else {
+		// Unmaterialized, the table is read by computing from its parent's getter (Kafka's
+		// KTableFilter.view and KTableMapValues.view).
+		if t.view != nil {
+			out.view = computedView(t.view, compute)
+		}
 		// Without a store, old values come from the parent's (Kafka's
 		// KTableFilter/KTableMapValues.enableSendingOldValues).
 		st.enable = t.enableSendingOldValues

@@ -154,6 +154,10 @@ type KTable[K, V any] struct {
 	// win is set when the keys are windows (windowed aggregations and the tables derived
 	// from them with the same keys): Suppress(UntilWindowCloses) reads it.
 	win *tableWindow[K]
+	// view gives the table's value getter (Kafka's KTableImpl.valueGetterSupplier), which
+	// joins read the table through; nil when the table cannot be read that way yet. Calling
+	// it may materialize a table source (Kafka's KTableSource.materialize).
+	view func() (tableView[K, V], bool)
 }
 
 // Name returns the name of the node whose updates the table carries.
@@ -259,7 +263,7 @@ func aggregate[K, V, VA any](g *KGroupedStream[K, V], op, prefix string, m Mater
 	if sbld != nil {
 		g.sb.b.AddStateStore(sbld, name)
 	}
-	return &KTable[K, VA]{sb: g.sb, name: name, storeName: storeName, queryable: queryable, keys: keys, values: values, st: st}
+	return &KTable[K, VA]{sb: g.sb, name: name, storeName: storeName, queryable: queryable, keys: keys, values: values, st: st, view: storeView[K, VA](storeName)}
 }
 
 // aggProc is Kafka's KStreamAggregateProcessor and KStreamReduceProcessor: read the key's
