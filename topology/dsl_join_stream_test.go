@@ -1,0 +1,281 @@
+package topology_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/tributary-go/tributary/serde"
+	"github.com/tributary-go/tributary/testutil"
+	"github.com/tributary-go/tributary/topology"
+)
+
+// Conformance tests of the stream-stream joins: the inputs and expected outputs of Kafka's
+// KStreamKStreamJoinTest, KStreamKStreamLeftJoinTest and KStreamKStreamOuterJoinTest, run
+// through the TopologyTestDriver. Kafka's tests capture the joined stream with a mock
+// processor; these write it to a topic. Kafka's outer-join tests read the right topic as
+// Long values; these read them as strings of the same digits, which gives the same joined
+// strings. Kafka's TopologyTestDriver ticks its wall clock at every read, so the emission
+// throttle of unmatched records never holds: the joins here set its interval to 0.
+
+var joinConsumed = topology.Consumed[int32, string]{Keys: serde.Int32, Values: serde.String}
+
+func joinedStrings() topology.StreamJoined[int32, string, string] {
+	return topology.SetJoinEmitInterval(topology.StreamJoined[int32, string, string]{Keys: serde.Int32, Values: serde.String, OtherValues: serde.String, StoreType: topology.StoreInMemory}, 0)
+}
+
+// Kafka's MockValueJoiner.TOSTRING_JOINER, with "null" for a missing side.
+func toStringJoiner(v string, hasV bool, o string, hasO bool) string {
+	if !hasV {
+		v = "null"
+	}
+	if !hasO {
+		o = "null"
+	}
+	return v + "+" + o
+}
+
+type joinOut struct {
+	key     int32
+	nullKey bool
+	value   string
+	ts      int64
+}
+
+func (o joinOut) String() string {
+	k := fmt.Sprint(o.key)
+	if o.nullKey {
+		k = "null"
+	}
+	return fmt.Sprintf("%s:%s@%d", k, o.value, o.ts)
+}
+
+func jkvt(key int32, value string, ts int64) joinOut { return joinOut{key: key, value: value, ts: ts} }
+
+type joinHarness struct {
+	t      *testing.T
+	d      *testutil.TopologyTestDriver
+	in1    *testutil.TestInputTopic[int32, string]
+	in2    *testutil.TestInputTopic[int32, string]
+	out    *testutil.TestOutputTopic[int32, string]
+	stores int
+}
+
+func newJoinHarness(t *testing.T, join func(s1, s2 *topology.KStream[int32, string]) *topology.KStream[int32, string]) *joinHarness {
+	t.Helper()
+	sb := topology.NewStreamsBuilder()
+	join(topology.Stream(sb, "topic1", joinConsumed), topology.Stream(sb, "topic2", joinConsumed)).
+		To("out", topology.Produced[int32, string]{Keys: serde.Int32, Values: serde.String})
+	top, err := sb.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := testutil.NewTopologyTestDriver(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return &joinHarness{t: t, d: d,
+		in1: testutil.CreateInputTopic(d, "topic1", serde.Int32, serde.String),
+		in2: testutil.CreateInputTopic(d, "topic2", serde.Int32, serde.String),
+		out: testutil.CreateOutputTopic(d, "out", serde.Int32, serde.String),
+	}
+}
+
+func (h *joinHarness) pipe1(key int32, value string, ts int64) {
+	h.t.Helper()
+	if err := h.in1.PipeInputWithTimestamp(key, value, ts); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *joinHarness) pipe2(key int32, value string, ts int64) {
+	h.t.Helper()
+	if err := h.in2.PipeInputWithTimestamp(key, value, ts); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// check is Kafka's checkAndClearProcessResult.
+func (h *joinHarness) check(want ...joinOut) {
+	h.t.Helper()
+	recs, err := h.out.ReadRecordsToList()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	got := make([]joinOut, len(recs))
+	for i, r := range recs {
+		got[i] = joinOut{key: r.Key, nullKey: r.NullKey, value: r.Value, ts: r.Timestamp}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		h.t.Errorf("joined records\n got: %v\nwant: %v", got, want)
+	}
+}
+
+func innerJoin(w topology.JoinWindows) func(s1, s2 *topology.KStream[int32, string]) *topology.KStream[int32, string] {
+	return func(s1, s2 *topology.KStream[int32, string]) *topology.KStream[int32, string] {
+		return topology.Join(s1, s2, func(v, o string) string { return v + "+" + o }, w, joinedStrings())
+	}
+}
+
+func leftJoin(w topology.JoinWindows) func(s1, s2 *topology.KStream[int32, string]) *topology.KStream[int32, string] {
+	return func(s1, s2 *topology.KStream[int32, string]) *topology.KStream[int32, string] {
+		return topology.LeftJoin(s1, s2, func(v, o string, hasO bool) string { return toStringJoiner(v, true, o, hasO) }, w, joinedStrings())
+	}
+}
+
+func outerJoin(w topology.JoinWindows) func(s1, s2 *topology.KStream[int32, string]) *topology.KStream[int32, string] {
+	return func(s1, s2 *topology.KStream[int32, string]) *topology.KStream[int32, string] {
+		return topology.OuterJoin(s1, s2, toStringJoiner, w, joinedStrings())
+	}
+}
+
+const jms = time.Millisecond
+
+// KStreamKStreamJoinTest.testJoin.
+func TestStreamStreamJoin(t *testing.T) {
+	h := newJoinHarness(t, innerJoin(topology.JoinWindowsOfTimeDifferenceWithNoGrace(100*jms)))
+	keys := []int32{0, 1, 2, 3}
+	for _, k := range keys[:2] {
+		h.pipe1(k, fmt.Sprint("A", k), 0)
+	}
+	h.check()
+	for _, k := range keys[:2] {
+		h.pipe2(k, fmt.Sprint("a", k), 0)
+	}
+	h.check(jkvt(0, "A0+a0", 0), jkvt(1, "A1+a1", 0))
+	for _, k := range keys {
+		h.pipe1(k, fmt.Sprint("B", k), 0)
+	}
+	h.check(jkvt(0, "B0+a0", 0), jkvt(1, "B1+a1", 0))
+	for _, k := range keys {
+		h.pipe2(k, fmt.Sprint("b", k), 0)
+	}
+	h.check(jkvt(0, "A0+b0", 0), jkvt(0, "B0+b0", 0), jkvt(1, "A1+b1", 0), jkvt(1, "B1+b1", 0), jkvt(2, "B2+b2", 0), jkvt(3, "B3+b3", 0))
+	for _, k := range keys {
+		h.pipe1(k, fmt.Sprint("C", k), 0)
+	}
+	h.check(jkvt(0, "C0+a0", 0), jkvt(0, "C0+b0", 0), jkvt(1, "C1+a1", 0), jkvt(1, "C1+b1", 0), jkvt(2, "C2+b2", 0), jkvt(3, "C3+b3", 0))
+	for _, k := range keys[:2] {
+		h.pipe2(k, fmt.Sprint("c", k), 0)
+	}
+	h.check(jkvt(0, "A0+c0", 0), jkvt(0, "B0+c0", 0), jkvt(0, "C0+c0", 0), jkvt(1, "A1+c1", 0), jkvt(1, "B1+c1", 0), jkvt(1, "C1+c1", 0))
+}
+
+// KStreamKStreamLeftJoinTest.testLeftJoinDuplicates.
+func TestStreamStreamLeftJoinDuplicates(t *testing.T) {
+	h := newJoinHarness(t, leftJoin(topology.JoinWindowsOfTimeDifferenceAndGrace(100*jms, 10*jms)))
+	h.pipe1(0, "A0", 0)
+	h.pipe1(0, "A0-0", 0)
+	h.pipe2(1, "a0", 111)
+	h.pipe2(2, "dummy", 500)
+	h.check(jkvt(0, "A0+null", 0), jkvt(0, "A0-0+null", 0))
+	h.pipe1(2, "A2", 1000)
+	h.pipe1(2, "A2-0", 1000)
+	h.pipe2(2, "a2", 1001)
+	h.check(jkvt(2, "A2+a2", 1001), jkvt(2, "A2-0+a2", 1001))
+	h.pipe2(3, "a3", 315)
+	h.check()
+}
+
+// KStreamKStreamLeftJoinTest.testLeftExpiredNonJoinedRecordsAreEmittedByTheLeftProcessor.
+func TestStreamStreamLeftJoinExpiredEmittedByLeft(t *testing.T) {
+	h := newJoinHarness(t, leftJoin(topology.JoinWindowsOfTimeDifferenceAndGrace(100*jms, 0)))
+	h.pipe1(0, "A0", 1)
+	h.pipe1(1, "A1", 2)
+	h.pipe1(0, "A0-0", 3)
+	h.check()
+	h.pipe2(1, "a1", 3)
+	h.check(jkvt(1, "A1+a1", 3))
+	h.pipe1(2, "dummy", 401)
+	h.check(jkvt(0, "A0+null", 1), jkvt(0, "A0-0+null", 3))
+	h.pipe2(2, "dummy", 401)
+	h.check(jkvt(2, "dummy+dummy", 401))
+}
+
+// KStreamKStreamLeftJoinTest.testLeftJoinWithDefaultSuppliers (runLeftJoin).
+func TestStreamStreamLeftJoin(t *testing.T) {
+	h := newJoinHarness(t, leftJoin(topology.JoinWindowsOfTimeDifferenceWithNoGrace(100*jms)))
+	keys := []int32{0, 1, 2, 3}
+	for _, k := range keys[:2] {
+		h.pipe1(k, fmt.Sprint("A", k), 0)
+	}
+	h.check()
+	for _, k := range keys[:2] {
+		h.pipe2(k, fmt.Sprint("a", k), 0)
+	}
+	h.check(jkvt(0, "A0+a0", 0), jkvt(1, "A1+a1", 0))
+	for _, k := range keys[:3] {
+		h.pipe1(k, fmt.Sprint("B", k), 0)
+	}
+	h.check(jkvt(0, "B0+a0", 0), jkvt(1, "B1+a1", 0))
+	for _, k := range keys {
+		h.pipe2(k, fmt.Sprint("b", k), 0)
+	}
+	h.check(jkvt(0, "A0+b0", 0), jkvt(0, "B0+b0", 0), jkvt(1, "A1+b1", 0), jkvt(1, "B1+b1", 0), jkvt(2, "B2+b2", 0))
+	for _, k := range keys {
+		h.pipe1(k, fmt.Sprint("C", k), 0)
+	}
+	h.check(jkvt(0, "C0+a0", 0), jkvt(0, "C0+b0", 0), jkvt(1, "C1+a1", 0), jkvt(1, "C1+b1", 0), jkvt(2, "C2+b2", 0), jkvt(3, "C3+b3", 0))
+	h.pipe1(0, "dummy", 1000)
+	h.check()
+}
+
+// KStreamKStreamOuterJoinTest.testOuterJoinDuplicates.
+func TestStreamStreamOuterJoinDuplicates(t *testing.T) {
+	h := newJoinHarness(t, outerJoin(topology.JoinWindowsOfTimeDifferenceAndGrace(100*jms, 10*jms)))
+	h.pipe1(0, "A0", 0)
+	h.pipe1(0, "A0-0", 0)
+	h.pipe2(1, "11", 0)
+	h.pipe2(1, "12", 0)
+	h.pipe2(1, "10", 111)
+	h.pipe2(3, "100", 211)
+	h.check(jkvt(1, "null+11", 0), jkvt(1, "null+12", 0), jkvt(0, "A0+null", 0), jkvt(0, "A0-0+null", 0))
+	h.pipe1(2, "A2", 200)
+	h.pipe1(2, "A2-0", 200)
+	h.pipe2(2, "13", 201)
+	h.pipe2(2, "14", 201)
+	h.check(jkvt(2, "A2+13", 201), jkvt(2, "A2-0+13", 201), jkvt(2, "A2+14", 201), jkvt(2, "A2-0+14", 201))
+	h.pipe2(3, "100", 1500)
+	h.check(jkvt(1, "null+10", 111), jkvt(3, "null+100", 211))
+}
+
+// KStreamKStreamOuterJoinTest.testOrdering.
+func TestStreamStreamOuterJoinOrdering(t *testing.T) {
+	h := newJoinHarness(t, outerJoin(topology.JoinWindowsOfTimeDifferenceWithNoGrace(100*jms)))
+	h.pipe1(0, "A0", 0)
+	h.pipe1(1, "A1", 100)
+	h.check()
+	h.pipe2(1, "11", 110)
+	h.check(jkvt(0, "A0+null", 0), jkvt(1, "A1+11", 110))
+}
+
+// KStreamKStreamOuterJoinTest.testGracePeriod.
+func TestStreamStreamOuterJoinGracePeriod(t *testing.T) {
+	h := newJoinHarness(t, outerJoin(topology.JoinWindowsOfTimeDifferenceAndGrace(100*jms, 10*jms)))
+	h.pipe1(0, "A0", 0)
+	h.pipe2(1, "11", 0)
+	h.check()
+	h.pipe1(1, "A1", 101)
+	h.pipe2(0, "10", 101)
+	h.check()
+	h.pipe2(0, "100", 112)
+	h.check(jkvt(1, "null+11", 0), jkvt(0, "A0+null", 0))
+}
+
+// KStreamKStreamOuterJoinTest.testEmitAllNonJoinedResultsForAsymmetricWindow.
+func TestStreamStreamOuterJoinAsymmetricWindow(t *testing.T) {
+	h := newJoinHarness(t, outerJoin(topology.JoinWindowsOfTimeDifferenceWithNoGrace(5*jms).WithAfter(20*jms)))
+	h.pipe1(0, "A0", 29)
+	h.check()
+	h.pipe1(1, "A1", 30)
+	h.check()
+	h.pipe2(2, "12", 31)
+	h.check()
+	h.pipe2(3, "13", 36)
+	h.check()
+	h.pipe2(4, "14", 37)
+	h.check(jkvt(2, "null+12", 31))
+	h.pipe2(5, "15", 50)
+	h.check(jkvt(0, "A0+null", 29), jkvt(3, "null+13", 36), jkvt(4, "null+14", 37))
+}
