@@ -279,3 +279,62 @@ func TestStreamStreamOuterJoinAsymmetricWindow(t *testing.T) {
 	h.pipe2(5, "15", 50)
 	h.check(jkvt(0, "A0+null", 29), jkvt(3, "null+13", 36), jkvt(4, "null+14", 37))
 }
+
+// KStreamKStreamJoinTest.shouldLogAndMeterOnSkippedRecordsWithNullValueWithBuiltInMetricsVersionLatest:
+// an inner join skips a record without a value, and one without a key, counting them in
+// dropped-records.
+func TestStreamStreamJoinSkipsNullKeyAndValue(t *testing.T) {
+	h := newJoinHarness(t, innerJoin(topology.JoinWindowsOfTimeDifferenceWithNoGrace(100*jms)))
+	if err := h.in1.PipeRecord(testutil.TestRecord[int32, string]{Key: 1, Tombstone: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.in2.PipeRecord(testutil.TestRecord[int32, string]{NullKey: true, Value: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	h.check()
+	if n := h.d.DroppedRecords(); n != 2 {
+		t.Errorf("DroppedRecords() = %d, want 2", n)
+	}
+}
+
+// RelaxedNullKeyRequirementJoinTest.testRelaxedLeftStreamStreamJoin (KIP-962): a left record
+// without a key is joined with nothing at once and keeps its null key.
+func TestStreamStreamLeftJoinNullKey(t *testing.T) {
+	h := newJoinHarness(t, leftJoin(topology.JoinWindowsOfTimeDifferenceWithNoGrace(100*jms)))
+	if err := h.in1.PipeRecord(testutil.TestRecord[int32, string]{NullKey: true, Value: "leftValue", Timestamp: 1}); err != nil {
+		t.Fatal(err)
+	}
+	h.check(joinOut{nullKey: true, value: "leftValue+null", ts: 1})
+	// The right side of a left join is not outer: its null-key records are dropped.
+	if err := h.in2.PipeRecord(testutil.TestRecord[int32, string]{NullKey: true, Value: "rightValue", Timestamp: 1}); err != nil {
+		t.Fatal(err)
+	}
+	h.check()
+	if n := h.d.DroppedRecords(); n != 1 {
+		t.Errorf("DroppedRecords() = %d, want 1", n)
+	}
+}
+
+// RelaxedNullKeyRequirementJoinTest.testRelaxedOuterStreamStreamJoin (KIP-962).
+func TestStreamStreamOuterJoinNullKey(t *testing.T) {
+	h := newJoinHarness(t, outerJoin(topology.JoinWindowsOfTimeDifferenceWithNoGrace(100*jms)))
+	if err := h.in2.PipeRecord(testutil.TestRecord[int32, string]{NullKey: true, Value: "rightValue", Timestamp: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.in1.PipeRecord(testutil.TestRecord[int32, string]{NullKey: true, Value: "leftValue"}); err != nil {
+		t.Fatal(err)
+	}
+	h.check(joinOut{nullKey: true, value: "null+rightValue", ts: 1}, joinOut{nullKey: true, value: "leftValue+null", ts: 0})
+}
+
+// A re-keyed stream is repartitioned before the join (KStreamImpl.doJoin): the join sees the
+// new keys.
+func TestStreamStreamJoinRepartitions(t *testing.T) {
+	h := newJoinHarness(t, func(s1, s2 *topology.KStream[int32, string]) *topology.KStream[int32, string] {
+		rekeyed := topology.SelectKey(s1, func(k int32, _ string) int32 { return k + 10 })
+		return topology.Join(rekeyed, s2, func(v, o string) string { return v + "+" + o }, topology.JoinWindowsOfTimeDifferenceWithNoGrace(100*jms), joinedStrings())
+	})
+	h.pipe1(1, "A1", 5)
+	h.pipe2(11, "a11", 7)
+	h.check(jkvt(11, "A1+a11", 7))
+}
