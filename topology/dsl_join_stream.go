@@ -49,11 +49,13 @@ import (
 //
 // Differences from Kafka Streams: co-partitioning of the two inputs is not checked (their
 // topics must have the same partition count); a stream whose key changed and that is joined
-// twice without a StreamJoined.Name gets a repartition topic per join (Kafka shares one, so
-// the second join's topic name collides and Build fails: name the joins); a zero-size
+// twice without a StreamJoined.Name is an error of Build (the two joins' repartition topics
+// have the same name; Kafka shares one topic between them): name the joins; a zero-size
 // JoinWindows (time difference 0) gets window stores of size 1 ms, as ours need a positive
 // size; the wall-clock throttle of the emission of unmatched records
-// (emit.interval.ms.kstreams.outer.join.spurious.results.fix, 1000 ms) is fixed.
+// (emit.interval.ms.kstreams.outer.join.spurious.results.fix) is fixed at Kafka's default,
+// 1000 ms: a test driver whose wall clock does not move sees unmatched records emitted at most
+// once (advance it with AdvanceWallClockTime).
 
 // The name prefixes of Kafka's KStreamImpl for stream-stream joins.
 const (

@@ -53,12 +53,11 @@ func (o joinOut) String() string {
 func jkvt(key int32, value string, ts int64) joinOut { return joinOut{key: key, value: value, ts: ts} }
 
 type joinHarness struct {
-	t      *testing.T
-	d      *testutil.TopologyTestDriver
-	in1    *testutil.TestInputTopic[int32, string]
-	in2    *testutil.TestInputTopic[int32, string]
-	out    *testutil.TestOutputTopic[int32, string]
-	stores int
+	t   *testing.T
+	d   *testutil.TopologyTestDriver
+	in1 *testutil.TestInputTopic[int32, string]
+	in2 *testutil.TestInputTopic[int32, string]
+	out *testutil.TestOutputTopic[int32, string]
 }
 
 func newJoinHarness(t *testing.T, join func(s1, s2 *topology.KStream[int32, string]) *topology.KStream[int32, string]) *joinHarness {
