@@ -2,10 +2,12 @@ package topology_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/tributary-go/tributary/serde"
+	"github.com/tributary-go/tributary/store/window"
 	"github.com/tributary-go/tributary/testutil"
 	"github.com/tributary-go/tributary/topology"
 )
@@ -336,4 +338,80 @@ func TestStreamStreamJoinRepartitions(t *testing.T) {
 	h.pipe1(1, "A1", 5)
 	h.pipe2(11, "a11", 7)
 	h.check(jkvt(11, "A1+a11", 7))
+}
+
+// KStreamKStreamOuterJoinTest.testRightExpiredNonJoinedRecordsAreEmittedByTheRightProcessor.
+func TestStreamStreamOuterJoinRightExpiredEmittedByRight(t *testing.T) {
+	h := newJoinHarness(t, outerJoin(topology.JoinWindowsOfTimeDifferenceAndGrace(100*jms, 0)))
+	h.pipe2(0, "10", 1)
+	h.pipe2(1, "11", 2)
+	h.pipe2(0, "12", 3)
+	h.check()
+	h.pipe1(1, "A1", 3)
+	h.check(jkvt(1, "A1+11", 3))
+	h.pipe2(2, "100", 401)
+	h.check(jkvt(0, "null+10", 1), jkvt(0, "null+12", 3))
+	h.pipe1(2, "dummy", 402)
+	h.check(jkvt(2, "dummy+100", 402))
+}
+
+func memJoinSupplier(t *testing.T, name string, retentionMs, sizeMs int64, dups bool) window.Supplier {
+	t.Helper()
+	s, err := window.InMemorySupplier(name, window.Options{Retention: time.Duration(retentionMs) * jms, WindowSize: time.Duration(sizeMs) * jms, RetainDuplicates: dups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// KStreamKStreamJoinTest.shouldThrowException*StoreSupplier* and
+// shouldExceptionWhenJoinStoresDoNotHaveUniqueNames: the store suppliers must retain
+// duplicates and match the JoinWindows (window size before + after, retention size + grace),
+// and have different names; shouldBuildJoinWithCustomStoresAndCorrectWindowSettings.
+func TestStreamStreamJoinStoreSupplierChecks(t *testing.T) {
+	w := topology.JoinWindowsOfTimeDifferenceAndGrace(50*jms, 50*jms)
+	const mismatch = "window settings mismatch"
+	for _, c := range []struct {
+		name        string
+		this, other window.Supplier
+		want        string
+	}{
+		{"this retention", memJoinSupplier(t, "in-memory-join-store", 500, 100, true), memJoinSupplier(t, "in-memory-join-store-other", 150, 100, true), mismatch},
+		{"this size", memJoinSupplier(t, "in-memory-join-store", 150, 150, true), memJoinSupplier(t, "in-memory-join-store-other", 150, 100, true), mismatch},
+		{"this duplicates", memJoinSupplier(t, "in-memory-join-store", 150, 100, false), memJoinSupplier(t, "in-memory-join-store-other", 150, 100, true), "must set RetainDuplicates"},
+		{"other retention", memJoinSupplier(t, "in-memory-join-store", 150, 100, true), memJoinSupplier(t, "in-memory-join-store-other", 500, 100, true), mismatch},
+		{"other size", memJoinSupplier(t, "in-memory-join-store", 150, 100, true), memJoinSupplier(t, "in-memory-join-store-other", 150, 150, true), mismatch},
+		{"other duplicates", memJoinSupplier(t, "in-memory-join-store", 150, 100, true), memJoinSupplier(t, "in-memory-join-store-other", 150, 100, false), "must set RetainDuplicates"},
+		{"same names", memJoinSupplier(t, "in-memory-join-store", 150, 100, true), memJoinSupplier(t, "in-memory-join-store", 150, 100, true), "same name"},
+		{"correct", memJoinSupplier(t, "in-memory-join-store", 150, 100, true), memJoinSupplier(t, "in-memory-join-store-other", 150, 100, true), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sb := topology.NewStreamsBuilder()
+			ints := topology.Consumed[string, int32]{Keys: serde.String, Values: serde.Int32}
+			sj := topology.StreamJoined[string, int32, int32]{ThisStoreSupplier: c.this, OtherStoreSupplier: c.other}
+			topology.Join(topology.Stream(sb, "left", ints), topology.Stream(sb, "right", ints), func(a, b int32) int32 { return a + b }, w, sj)
+			_, err := sb.Build()
+			switch {
+			case c.want == "" && err != nil:
+				t.Fatalf("Build: %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Fatalf("Build error %v, want one containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+// JoinWindows with a negative size or grace are an error of Build (Kafka's JoinWindows
+// constructor throws IllegalArgumentException).
+func TestStreamStreamJoinInvalidWindows(t *testing.T) {
+	for _, w := range []topology.JoinWindows{
+		topology.JoinWindowsOfTimeDifferenceWithNoGrace(10 * jms).WithBefore(-20 * jms),
+		topology.JoinWindowsOfTimeDifferenceAndGrace(10*jms, -jms),
+	} {
+		sb := topology.NewStreamsBuilder()
+		topology.Join(topology.Stream(sb, "l", joinConsumed), topology.Stream(sb, "r", joinConsumed), func(a, b string) string { return a + b }, w, joinedStrings())
+		if _, err := sb.Build(); err == nil || !strings.Contains(err.Error(), "invalid JoinWindows") {
+			t.Errorf("%+v: Build error %v, want invalid JoinWindows", w, err)
+		}
+	}
 }
