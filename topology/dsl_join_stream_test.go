@@ -415,3 +415,78 @@ func TestStreamStreamJoinInvalidWindows(t *testing.T) {
 		}
 	}
 }
+
+// pipeAll pipes the keys 0..3 with values prefix+key, all at ts (Kafka's loops over
+// expectedKeys).
+func (h *joinHarness) pipeAll(side int, prefix string, ts int64) {
+	h.t.Helper()
+	for k := int32(0); k < 4; k++ {
+		if side == 1 {
+			h.pipe1(k, fmt.Sprint(prefix, k), ts)
+		} else {
+			h.pipe2(k, fmt.Sprint(prefix, k), ts)
+		}
+	}
+}
+
+// KStreamKStreamJoinTest.testWindowing: the bounds of the windows, both sides, with the
+// records of the other side before and after.
+func TestStreamStreamJoinWindowing(t *testing.T) {
+	h := newJoinHarness(t, innerJoin(topology.JoinWindowsOfTimeDifferenceWithNoGrace(100*jms)))
+	for k := int32(0); k < 2; k++ {
+		h.pipe1(k, fmt.Sprint("A", k), 0)
+	}
+	h.check()
+	for k := int32(0); k < 2; k++ {
+		h.pipe2(k, fmt.Sprint("a", k), 0)
+	}
+	h.check(jkvt(0, "A0+a0", 0), jkvt(1, "A1+a1", 0))
+	for k := int32(0); k < 4; k++ {
+		h.pipe1(k, fmt.Sprint("B", k), 1000+int64(k))
+	}
+	h.check()
+	h.pipeAll(2, "b", 1100)
+	h.check(jkvt(0, "B0+b0", 1100), jkvt(1, "B1+b1", 1100), jkvt(2, "B2+b2", 1100), jkvt(3, "B3+b3", 1100))
+	h.pipeAll(2, "c", 1101)
+	h.check(jkvt(1, "B1+c1", 1101), jkvt(2, "B2+c2", 1101), jkvt(3, "B3+c3", 1101))
+	h.pipeAll(2, "d", 1102)
+	h.check(jkvt(2, "B2+d2", 1102), jkvt(3, "B3+d3", 1102))
+	h.pipeAll(2, "e", 1103)
+	h.check(jkvt(3, "B3+e3", 1103))
+	h.pipeAll(2, "f", 1104)
+	h.check()
+	h.pipeAll(2, "g", 899)
+	h.check()
+	h.pipeAll(2, "h", 900)
+	h.check(jkvt(0, "B0+h0", 1000))
+	h.pipeAll(2, "i", 901)
+	h.check(jkvt(0, "B0+i0", 1000), jkvt(1, "B1+i1", 1001))
+	h.pipeAll(2, "j", 902)
+	h.check(jkvt(0, "B0+j0", 1000), jkvt(1, "B1+j1", 1001), jkvt(2, "B2+j2", 1002))
+	h.pipeAll(2, "k", 903)
+	h.check(jkvt(0, "B0+k0", 1000), jkvt(1, "B1+k1", 1001), jkvt(2, "B2+k2", 1002), jkvt(3, "B3+k3", 1003))
+	for k := int32(0); k < 4; k++ {
+		h.pipe2(k, fmt.Sprint("l", k), 2000+int64(k))
+	}
+	h.check()
+	h.pipeAll(1, "C", 2100)
+	h.check(jkvt(0, "C0+l0", 2100), jkvt(1, "C1+l1", 2100), jkvt(2, "C2+l2", 2100), jkvt(3, "C3+l3", 2100))
+	h.pipeAll(1, "D", 2101)
+	h.check(jkvt(1, "D1+l1", 2101), jkvt(2, "D2+l2", 2101), jkvt(3, "D3+l3", 2101))
+	h.pipeAll(1, "E", 2102)
+	h.check(jkvt(2, "E2+l2", 2102), jkvt(3, "E3+l3", 2102))
+	h.pipeAll(1, "F", 2103)
+	h.check(jkvt(3, "F3+l3", 2103))
+	h.pipeAll(1, "G", 2104)
+	h.check()
+	h.pipeAll(1, "H", 1899)
+	h.check()
+	h.pipeAll(1, "I", 1900)
+	h.check(jkvt(0, "I0+l0", 2000))
+	h.pipeAll(1, "J", 1901)
+	h.check(jkvt(0, "J0+l0", 2000), jkvt(1, "J1+l1", 2001))
+	h.pipeAll(1, "K", 1902)
+	h.check(jkvt(0, "K0+l0", 2000), jkvt(1, "K1+l1", 2001), jkvt(2, "K2+l2", 2002))
+	h.pipeAll(1, "L", 1903)
+	h.check(jkvt(0, "L0+l0", 2000), jkvt(1, "L1+l1", 2001), jkvt(2, "L2+l2", 2002), jkvt(3, "L3+l3", 2003))
+}
