@@ -22,8 +22,12 @@ import (
 
 var joinConsumed = topology.Consumed[int32, string]{Keys: serde.Int32, Values: serde.String}
 
+// joinStoreType is the type of the join stores of the tests; TestStreamStreamJoinsOnRocksDB
+// reruns some with StoreRocksDB.
+var joinStoreType = topology.StoreInMemory
+
 func joinedStrings() topology.StreamJoined[int32, string, string] {
-	return topology.SetJoinEmitInterval(topology.StreamJoined[int32, string, string]{Keys: serde.Int32, Values: serde.String, OtherValues: serde.String, StoreType: topology.StoreInMemory}, 0)
+	return topology.SetJoinEmitInterval(topology.StreamJoined[int32, string, string]{Keys: serde.Int32, Values: serde.String, OtherValues: serde.String, StoreType: joinStoreType}, 0)
 }
 
 // Kafka's MockValueJoiner.TOSTRING_JOINER, with "null" for a missing side.
@@ -489,4 +493,16 @@ func TestStreamStreamJoinWindowing(t *testing.T) {
 	h.check(jkvt(0, "K0+l0", 2000), jkvt(1, "K1+l1", 2001), jkvt(2, "K2+l2", 2002))
 	h.pipeAll(1, "L", 1903)
 	h.check(jkvt(0, "L0+l0", 2000), jkvt(1, "L1+l1", 2001), jkvt(2, "L2+l2", 2002), jkvt(3, "L3+l3", 2003))
+}
+
+// The window stores and the shared store on RocksDB (StreamJoined's default store type).
+func TestStreamStreamJoinsOnRocksDB(t *testing.T) {
+	joinStoreType = topology.StoreRocksDB
+	defer func() { joinStoreType = topology.StoreInMemory }()
+	t.Run("Windowing", TestStreamStreamJoinWindowing)
+	t.Run("LeftJoinDuplicates", TestStreamStreamLeftJoinDuplicates)
+	t.Run("LeftJoin", TestStreamStreamLeftJoin)
+	t.Run("OuterJoinDuplicates", TestStreamStreamOuterJoinDuplicates)
+	t.Run("OuterJoinAsymmetricWindow", TestStreamStreamOuterJoinAsymmetricWindow)
+	t.Run("OuterJoinNullKey", TestStreamStreamOuterJoinNullKey)
 }
