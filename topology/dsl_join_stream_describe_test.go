@@ -187,3 +187,42 @@ func TestDSLDescribeStreamStreamJoinNamedRepartition(t *testing.T) {
 		"    Sink: KSTREAM-SINK-0000000021 (topic: out-two)\n"+
 		"      <-- second-join-merge\n\n")
 }
+
+// KStreamKStreamJoinTest.shouldDisableLoggingOnStreamJoined and
+// shouldEnableLoggingWithCustomConfigOnStreamJoined: the window stores' changelogs follow
+// StreamJoined, with cleanup.policy=delete as the stores retain duplicates.
+func TestStreamStreamJoinStoreLogging(t *testing.T) {
+	type logged interface {
+		LoggingEnabled() bool
+		ChangelogTopicConfig() map[string]string
+	}
+	ints := Consumed[string, int32]{Keys: serde.String, Values: serde.Int32}
+	for _, disabled := range []bool{true, false} {
+		sb := NewStreamsBuilder()
+		sj := StreamJoined[string, int32, int32]{StoreName: "store", StoreType: StoreInMemory, LoggingDisabled: disabled}
+		if !disabled {
+			sj.LogConfig = map[string]string{"test": "property"}
+		}
+		Join(Stream(sb, "left", ints), Stream(sb, "right", ints), func(a, b int32) int32 { return a + b },
+			JoinWindowsOfTimeDifferenceAndGrace(100*time.Millisecond, 50*time.Millisecond), sj)
+		if _, err := sb.Build(); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"store-this-join-store", "store-other-join-store"} {
+			spec, ok := sb.b.stores[name]
+			if !ok {
+				t.Fatalf("no store %q", name)
+			}
+			l := spec.Builder.(logged)
+			if l.LoggingEnabled() == disabled {
+				t.Errorf("%s: LoggingEnabled() = %v with LoggingDisabled %v", name, l.LoggingEnabled(), disabled)
+			}
+			if !disabled {
+				cfg := l.ChangelogTopicConfig()
+				if cfg["test"] != "property" || cfg["cleanup.policy"] != "delete" {
+					t.Errorf("%s: changelog config %v, want test=property and cleanup.policy=delete", name, cfg)
+				}
+			}
+		}
+	}
+}
