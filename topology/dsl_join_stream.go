@@ -48,9 +48,7 @@ import (
 // of an outer side with a value but no key at once, joined with nothing (KIP-962).
 //
 // Differences from Kafka Streams: co-partitioning of the two inputs is not checked (their
-// topics must have the same partition count); a stream whose key changed and that is joined
-// twice without a StreamJoined.Name is an error of Build (the two joins' repartition topics
-// have the same name; Kafka shares one topic between them): name the joins; a zero-size
+// topics must have the same partition count); a zero-size
 // JoinWindows (time difference 0) gets window stores of size 1 ms, as ours need a positive
 // size; the wall-clock throttle of the emission of unmatched records
 // (emit.interval.ms.kstreams.outer.join.spurious.results.fix) is fixed at Kafka's default,
@@ -174,7 +172,8 @@ type StreamJoined[K, V, VO any] struct {
 // for the nodes, stores and semantics. The result has the StreamJoined key serde and no value
 // serde, as in Kafka. If either stream's key changed upstream, it is first written to a
 // repartition topic "<node>-repartition" ("<Name>-left-repartition" /
-// "<Name>-right-repartition" when named), as Kafka does.
+// "<Name>-right-repartition" when named), as Kafka does; a later join of the same stream
+// without a Name reads the topic of its previous join, as in Kafka.
 func Join[K, V, VO, VR any](left *KStream[K, V], right *KStream[K, VO], joiner func(value V, other VO) VR, w JoinWindows, sj ...StreamJoined[K, V, VO]) *KStream[K, VR] {
 	var fn func(K, V, bool, VO, bool) VR
 	if joiner != nil {
@@ -412,10 +411,19 @@ func repartitionForJoin[K, V any](sb *StreamsBuilder, op, parent, prefix string,
 	if !generatedName.MatchString(prefix) {
 		sink, filter, source = topic+"-sink", topic+"-filter", topic+"-source"
 	}
+	if prev, ok := sb.joinRepartitions[parent]; ok && prefix == parent {
+		// Kafka reuses the stream's repartition node when the join is not named (the names
+		// above are burned all the same).
+		return prev
+	}
 	if keys == nil || values == nil {
 		sb.b.fail("%s: the stream %q must be repartitioned (its key changed) and has no key or value serde: give them in StreamJoined", op, parent)
 		return source
 	}
+	if sb.joinRepartitions == nil {
+		sb.joinRepartitions = map[string]string{}
+	}
+	sb.joinRepartitions[parent] = source
 	AddFixedKeyProcessor(sb.b, filter, func() processor.FixedKeyProcessor[K, V, V] {
 		return &passFilter[K, V]{}
 	}, parent)

@@ -226,3 +226,72 @@ func TestStreamStreamJoinStoreLogging(t *testing.T) {
 		}
 	}
 }
+
+// KStreamKStreamJoinTest.shouldReuseRepartitionTopicWithGeneratedName: a re-keyed stream
+// joined twice without names is repartitioned once.
+func TestDSLDescribeStreamStreamJoinReusedRepartition(t *testing.T) {
+	sb := NewStreamsBuilder()
+	s1 := Stream(sb, "topic", dslStrings)
+	s2 := Stream(sb, "topic2", dslStrings)
+	s3 := Stream(sb, "topic3", dslStrings)
+	rekeyed := Map(s1, func(k, v string) KeyValue[string, string] { return Pair(v, k) })
+	w := JoinWindowsOfTimeDifferenceWithNoGrace(100 * time.Millisecond)
+	concat := func(a, b string) string { return a + b }
+	sj := StreamJoined[string, string, string]{Keys: serde.String, Values: serde.String, OtherValues: serde.String, StoreType: StoreInMemory}
+	Join(rekeyed, s2, concat, w, sj).To("out-one", Produced[string, string]{Values: serde.String})
+	Join(rekeyed, s3, concat, w, sj).To("out-to", Produced[string, string]{Values: serde.String})
+	checkDescribe(t, sb.b, "Topologies:\n"+
+		"   Sub-topology: 0\n"+
+		"    Source: KSTREAM-SOURCE-0000000000 (topics: [topic])\n"+
+		"      --> KSTREAM-MAP-0000000003\n"+
+		"    Processor: KSTREAM-MAP-0000000003 (stores: [])\n"+
+		"      --> KSTREAM-FILTER-0000000005\n"+
+		"      <-- KSTREAM-SOURCE-0000000000\n"+
+		"    Processor: KSTREAM-FILTER-0000000005 (stores: [])\n"+
+		"      --> KSTREAM-SINK-0000000004\n"+
+		"      <-- KSTREAM-MAP-0000000003\n"+
+		"    Sink: KSTREAM-SINK-0000000004 (topic: KSTREAM-MAP-0000000003-repartition)\n"+
+		"      <-- KSTREAM-FILTER-0000000005\n"+
+		"\n"+
+		"  Sub-topology: 1\n"+
+		"    Source: KSTREAM-SOURCE-0000000006 (topics: [KSTREAM-MAP-0000000003-repartition])\n"+
+		"      --> KSTREAM-WINDOWED-0000000007, KSTREAM-WINDOWED-0000000016\n"+
+		"    Source: KSTREAM-SOURCE-0000000001 (topics: [topic2])\n"+
+		"      --> KSTREAM-WINDOWED-0000000008\n"+
+		"    Source: KSTREAM-SOURCE-0000000002 (topics: [topic3])\n"+
+		"      --> KSTREAM-WINDOWED-0000000017\n"+
+		"    Processor: KSTREAM-WINDOWED-0000000007 (stores: [KSTREAM-JOINTHIS-0000000009-store])\n"+
+		"      --> KSTREAM-JOINTHIS-0000000009\n"+
+		"      <-- KSTREAM-SOURCE-0000000006\n"+
+		"    Processor: KSTREAM-WINDOWED-0000000008 (stores: [KSTREAM-JOINOTHER-0000000010-store])\n"+
+		"      --> KSTREAM-JOINOTHER-0000000010\n"+
+		"      <-- KSTREAM-SOURCE-0000000001\n"+
+		"    Processor: KSTREAM-WINDOWED-0000000016 (stores: [KSTREAM-JOINTHIS-0000000018-store])\n"+
+		"      --> KSTREAM-JOINTHIS-0000000018\n"+
+		"      <-- KSTREAM-SOURCE-0000000006\n"+
+		"    Processor: KSTREAM-WINDOWED-0000000017 (stores: [KSTREAM-JOINOTHER-0000000019-store])\n"+
+		"      --> KSTREAM-JOINOTHER-0000000019\n"+
+		"      <-- KSTREAM-SOURCE-0000000002\n"+
+		"    Processor: KSTREAM-JOINOTHER-0000000010 (stores: [KSTREAM-JOINTHIS-0000000009-store])\n"+
+		"      --> KSTREAM-MERGE-0000000011\n"+
+		"      <-- KSTREAM-WINDOWED-0000000008\n"+
+		"    Processor: KSTREAM-JOINOTHER-0000000019 (stores: [KSTREAM-JOINTHIS-0000000018-store])\n"+
+		"      --> KSTREAM-MERGE-0000000020\n"+
+		"      <-- KSTREAM-WINDOWED-0000000017\n"+
+		"    Processor: KSTREAM-JOINTHIS-0000000009 (stores: [KSTREAM-JOINOTHER-0000000010-store])\n"+
+		"      --> KSTREAM-MERGE-0000000011\n"+
+		"      <-- KSTREAM-WINDOWED-0000000007\n"+
+		"    Processor: KSTREAM-JOINTHIS-0000000018 (stores: [KSTREAM-JOINOTHER-0000000019-store])\n"+
+		"      --> KSTREAM-MERGE-0000000020\n"+
+		"      <-- KSTREAM-WINDOWED-0000000016\n"+
+		"    Processor: KSTREAM-MERGE-0000000011 (stores: [])\n"+
+		"      --> KSTREAM-SINK-0000000012\n"+
+		"      <-- KSTREAM-JOINTHIS-0000000009, KSTREAM-JOINOTHER-0000000010\n"+
+		"    Processor: KSTREAM-MERGE-0000000020 (stores: [])\n"+
+		"      --> KSTREAM-SINK-0000000021\n"+
+		"      <-- KSTREAM-JOINTHIS-0000000018, KSTREAM-JOINOTHER-0000000019\n"+
+		"    Sink: KSTREAM-SINK-0000000012 (topic: out-one)\n"+
+		"      <-- KSTREAM-MERGE-0000000011\n"+
+		"    Sink: KSTREAM-SINK-0000000021 (topic: out-to)\n"+
+		"      <-- KSTREAM-MERGE-0000000020\n\n")
+}
