@@ -506,3 +506,59 @@ func TestStreamStreamJoinsOnRocksDB(t *testing.T) {
 	t.Run("OuterJoinAsymmetricWindow", TestStreamStreamOuterJoinAsymmetricWindow)
 	t.Run("OuterJoinNullKey", TestStreamStreamOuterJoinNullKey)
 }
+
+// joinedRange returns the joined records left+key "+" right+key for the keys from..to (inclusive), each at ts
+// (or ts0+key when ts is negative: the left record's own timestamp).
+func joinedRange(left, right string, from, to int32, ts, ts0 int64) []joinOut {
+	var out []joinOut
+	for k := from; k <= to; k++ {
+		t := ts
+		if t < 0 {
+			t = ts0 + int64(k)
+		}
+		out = append(out, jkvt(k, fmt.Sprint(left, k, "+", right, k), t))
+	}
+	return out
+}
+
+// KStreamKStreamJoinTest.testAsymmetricWindowingAfter.
+func TestStreamStreamJoinAsymmetricAfter(t *testing.T) {
+	h := newJoinHarness(t, innerJoin(topology.JoinWindowsOfTimeDifferenceWithNoGrace(0).WithAfter(100*jms)))
+	for k := int32(0); k < 4; k++ {
+		h.pipe1(k, fmt.Sprint("A", k), 1000+int64(k))
+	}
+	h.check()
+	h.pipeAll(2, "a", 999)
+	h.check()
+	for i, p := range []string{"b", "c", "d", "e"} {
+		h.pipeAll(2, p, 1000+int64(i))
+		h.check(joinedRange("A", p, 0, int32(i), 1000+int64(i), 0)...)
+	}
+	for i, p := range []string{"f", "g", "h", "i"} {
+		h.pipeAll(2, p, 1100+int64(i))
+		h.check(joinedRange("A", p, int32(i), 3, 1100+int64(i), 0)...)
+	}
+	h.pipeAll(2, "j", 1104)
+	h.check()
+}
+
+// KStreamKStreamJoinTest.testAsymmetricWindowingBefore.
+func TestStreamStreamJoinAsymmetricBefore(t *testing.T) {
+	h := newJoinHarness(t, innerJoin(topology.JoinWindowsOfTimeDifferenceWithNoGrace(0).WithBefore(100*jms)))
+	for k := int32(0); k < 4; k++ {
+		h.pipe1(k, fmt.Sprint("A", k), 1000+int64(k))
+	}
+	h.check()
+	h.pipeAll(2, "a", 899)
+	h.check()
+	for i, p := range []string{"b", "c", "d", "e"} {
+		h.pipeAll(2, p, 900+int64(i))
+		h.check(joinedRange("A", p, 0, int32(i), -1, 1000)...)
+	}
+	for i, p := range []string{"f", "g", "h", "i"} {
+		h.pipeAll(2, p, 1000+int64(i))
+		h.check(joinedRange("A", p, int32(i), 3, -1, 1000)...)
+	}
+	h.pipeAll(2, "j", 1004)
+	h.check()
+}
