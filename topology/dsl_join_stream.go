@@ -807,6 +807,8 @@ func (p *joinSideProc[K, VT, VOt, VL, VR, VOut]) Process(r processor.Record[K, V
 // (Kafka's emitNonJoinedOuterRecords), in the store's order, and deletes them.
 func (p *joinSideProc[K, VT, VOt, VL, VR, VOut]) emitNonJoined(r processor.Record[K, VT]) error {
 	t := p.tracker
+	// With an empty store minTime is the largest int64 and the sum wraps around, as in Kafka
+	// (Java longs wrap too): the first record then passes and starts the throttle.
 	if t.minTime+p.joinAfterMs+p.graceMs >= t.streamTime {
 		return nil
 	}
