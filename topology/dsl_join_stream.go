@@ -264,14 +264,14 @@ func streamJoin[K, V, VO, VR any](left *KStream[K, V], right *KStream[K, VO], op
 		if sj.Name != "" {
 			prefix = sj.Name + "-left"
 		}
-		leftName = repartitionForJoin(sb, op, left.name, prefix, sj.Keys, sj.Values)
+		leftName = repartitionForStreamJoin(sb, op, left.name, prefix, sj.Keys, sj.Values)
 	}
 	if right.repartitionRequired {
 		prefix := right.name
 		if sj.Name != "" {
 			prefix = sj.Name + "-right"
 		}
-		rightName = repartitionForJoin(sb, op, right.name, prefix, sj.Keys, sj.OtherValues)
+		rightName = repartitionForStreamJoin(sb, op, right.name, prefix, sj.Keys, sj.OtherValues)
 	}
 
 	// KStreamImplJoin.join: names in Kafka's order.
@@ -399,10 +399,10 @@ func streamJoin[K, V, VO, VR any](left *KStream[K, V], right *KStream[K, VO], op
 	return out
 }
 
-// repartitionForJoin writes a re-keyed join input to the topic "<prefix>-repartition" and
+// repartitionForStreamJoin writes a re-keyed join input to the topic "<prefix>-repartition" and
 // returns the node reading it back (Kafka's KStreamImpl.repartitionForJoin and
 // createRepartitionedSource): it burns three names of the counter, as Kafka does.
-func repartitionForJoin[K, V any](sb *StreamsBuilder, op, parent, prefix string, keys serde.Serde[K], values serde.Serde[V]) string {
+func repartitionForStreamJoin[K, V any](sb *StreamsBuilder, op, parent, prefix string, keys serde.Serde[K], values serde.Serde[V]) string {
 	topic := prefix
 	if len(topic) < len(repartitionSuffix) || topic[len(topic)-len(repartitionSuffix):] != repartitionSuffix {
 		topic += repartitionSuffix
