@@ -35,6 +35,11 @@ import (
 type StreamsBuilder struct {
 	b     *Builder
 	index int
+	// joinRepartitions are the sources of the repartition topics stream-stream joins created
+	// for re-keyed streams, by the stream's node: a later join of the stream without a name
+	// reads the same topic, as Kafka's KStreamImpl.repartitionForJoin reuses its
+	// repartitionNode (dsl_join_stream.go).
+	joinRepartitions map[string]string
 	// streamSources are the DSL stream sources by their topics (sorted, joined by a comma)
 	// or "pattern:"+pattern: a second Stream of the same topics reuses the first's node, as
 	// Kafka's InternalStreamsBuilder.mergeDuplicateSourceNodes merges them.
