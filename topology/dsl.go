@@ -46,6 +46,9 @@ type StreamsBuilder struct {
 	streamSources map[string]dslSource
 	// pendingStores are the stores Process and ProcessValues name, connected at Build.
 	pendingStores []pendingStore
+	// joins are the inputs of the joins, checked for co-partitioning at Build
+	// (dsl_join_copartition.go).
+	joins []joinInputs
 }
 
 type dslSource struct {
@@ -61,6 +64,7 @@ func NewStreamsBuilder() *StreamsBuilder {
 // Build validates the topology and returns it, or every mistake at once (see Builder.Build).
 func (sb *StreamsBuilder) Build() (*Topology, error) {
 	sb.connectPendingStores()
+	sb.checkJoinCopartitioning()
 	return sb.b.Build()
 }
 

@@ -47,8 +47,9 @@ import (
 // dropped and counted in dropped-records, except that left and outer joins forward a record
 // of an outer side with a value but no key at once, joined with nothing (KIP-962).
 //
-// Differences from Kafka Streams: co-partitioning of the two inputs is not checked (their
-// topics must have the same partition count); a zero-size
+// Differences from Kafka Streams: co-partitioning of the two inputs is checked only by Build,
+// for inputs reading repartition topics of fixed partition counts (dsl_join_copartition.go);
+// other input topics must have the same partition count, unchecked; a zero-size
 // JoinWindows (time difference 0) gets window stores of size 1 ms, as ours need a positive
 // size; the wall-clock throttle of the emission of unmatched records
 // (emit.interval.ms.kstreams.outer.join.spurious.results.fix) is fixed at Kafka's default,
@@ -389,6 +390,7 @@ func streamJoin[K, V, VO, VR any](left *KStream[K, V], right *KStream[K, VO], op
 		}
 	}, otherWindowedName)
 	AddProcessor(sb.b, mergeName, passThrough[K, VR](), thisJoinName, otherJoinName)
+	sb.recordJoin(op, mergeName, leftName, rightName)
 	// StreamStreamJoinNode: the this-store is connected to its windowed node and the other
 	// join node, the other-store likewise, the shared store to both join nodes.
 	sb.b.AddStateStore(thisStore, thisWindowedName, otherJoinName)

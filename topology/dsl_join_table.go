@@ -183,6 +183,7 @@ func streamTableJoin[K, V, VT, VR any](s *KStream[K, V], t *KTable[K, VT], op st
 		return &streamTableJoinProc[K, V, VT, VR]{view: view, left: left, joiner: joiner}
 	}, parent)
 	s.sb.b.ConnectProcessorAndStateStores(append([]string{name}, view.stores...)...)
+	s.sb.recordJoin(op, name, parent, t.name)
 	return out
 }
 
@@ -388,6 +389,7 @@ func tableTableJoin[K, V, VO, VR any](t *KTable[K, V], o *KTable[K, VO], op stri
 		return &tableJoinProc[K, VO, V, VR]{st: st, kind: otherKind, view: tv,
 			joiner: func(vo VO, hasO bool, v V, hasV bool) VR { return joiner(v, hasV, vo, hasO) }}
 	}, o.name)
+	sb.recordJoin(op, mergeName, t.name, o.name)
 	var sbld *kv.Builder[K, VR]
 	if m != nil {
 		if sbld = m.storeBuilder(sb, op, storeName, keys, values); sbld == nil {
