@@ -282,3 +282,35 @@ func TestGlobalJoinNamesAndErrors(t *testing.T) {
 		t.Errorf("Build error %v", err)
 	}
 }
+
+// Describe of a stream joined with a global table. No Kafka test holds this string: it
+// follows Kafka 3.9's naming (StreamsBuilder.stream, globalTable taking the store name, a
+// source and a KTABLE-SOURCE, then KStreamImpl.globalTableJoin's KSTREAM-LEFTJOIN- for an
+// inner join) and its StreamTableJoinNode, which connects the join to no store.
+func TestGlobalJoinDescribe(t *testing.T) {
+	sb := topology.NewStreamsBuilder()
+	s := topology.Stream(sb, "streamTopic", intString)
+	g := topology.GlobalTable(sb, "globalTableTopic", topology.Consumed[string, string]{Keys: serde.String, Values: serde.String}, topology.Materialized[string, string]{})
+	topology.JoinGlobal(s, g, func(_ int32, v string) string { return v }, func(v, gv string) string { return v + gv }).To("output", intStringOut)
+	top, err := sb.Build()
+	must(t, err)
+	want := "Topologies:\n" +
+		"   Sub-topology: 0\n" +
+		"    Source: KSTREAM-SOURCE-0000000000 (topics: [streamTopic])\n" +
+		"      --> KSTREAM-LEFTJOIN-0000000004\n" +
+		"    Processor: KSTREAM-LEFTJOIN-0000000004 (stores: [])\n" +
+		"      --> KSTREAM-SINK-0000000005\n" +
+		"      <-- KSTREAM-SOURCE-0000000000\n" +
+		"    Sink: KSTREAM-SINK-0000000005 (topic: output)\n" +
+		"      <-- KSTREAM-LEFTJOIN-0000000004\n" +
+		"\n" +
+		"  Sub-topology: 1 for global store (will not generate tasks)\n" +
+		"    Source: KSTREAM-SOURCE-0000000002 (topics: [globalTableTopic])\n" +
+		"      --> KTABLE-SOURCE-0000000003\n" +
+		"    Processor: KTABLE-SOURCE-0000000003 (stores: [globalTableTopic-STATE-STORE-0000000001])\n" +
+		"      --> none\n" +
+		"      <-- KSTREAM-SOURCE-0000000002\n"
+	if got := top.Describe().String(); got != want {
+		t.Errorf("Describe:\n%s\nwant:\n%s", got, want)
+	}
+}
