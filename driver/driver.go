@@ -78,6 +78,11 @@ type Driver struct {
 	adm     *kadm.Client
 	workers []*worker
 
+	// global holds the global stores and their thread (nil without global stores);
+	// globalStores are the stores, by name, which every task reads (see global.go).
+	global       *globalState
+	globalStores map[string]store.StateStore
+
 	mu        sync.RWMutex
 	state     State
 	tasks     map[processor.TaskID]*runTask // running tasks of every worker, for queries
@@ -193,9 +198,6 @@ func New(t *topology.Topology, opts ...Option) (*Driver, error) {
 			d.topicSub[topic] = s.ID
 		}
 	}
-	if len(g.Globals) > 0 {
-		return nil, errors.New("driver: global stores are not supported by the Kafka runtime yet")
-	}
 	return d, nil
 }
 
@@ -283,6 +285,15 @@ func (d *Driver) Start(ctx context.Context) error {
 	if err := d.prepareTopics(ctx); err != nil {
 		return d.startFailed(err)
 	}
+	if len(d.graph.Globals) > 0 {
+		// Kafka's KafkaStreams.start: the global stores are bootstrapped before any
+		// stream thread starts.
+		g, err := startGlobal(ctx, d)
+		if err != nil {
+			return d.startFailed(err)
+		}
+		d.global = g
+	}
 	perWorker := d.cfg.cacheMaxBytes / int64(d.cfg.concurrency)
 	var workers []*worker
 	for i := range d.cfg.concurrency {
@@ -316,8 +327,16 @@ func (d *Driver) Start(ctx context.Context) error {
 			w.run()
 		}()
 	}
+	if d.global != nil {
+		go d.global.run()
+	}
 	go func() {
 		d.wg.Wait()
+		if d.global != nil {
+			d.stop() // the workers are gone: the global thread stops too
+			<-d.global.done
+			d.global.close(d.Err() == nil)
+		}
 		d.admin.Close()
 		close(d.done)
 	}()
@@ -325,6 +344,10 @@ func (d *Driver) Start(ctx context.Context) error {
 }
 
 func (d *Driver) startFailed(err error) error {
+	if d.global != nil {
+		d.global.close(false)
+		d.global = nil
+	}
 	if d.admin != nil {
 		d.admin.Close()
 	}

@@ -66,6 +66,15 @@ func localStores[S any](d *Driver, name string) ([]S, error) {
 		return nil, fmt.Errorf("driver: %q: %w", name, ErrUnknownStore)
 	}
 	d.mu.RLock()
+	if st, ok := d.globalStores[name]; ok { // a global store: the instance holds it whole
+		d.mu.RUnlock()
+		typed, ok := st.(S)
+		if !ok {
+			var want S
+			return nil, fmt.Errorf("driver: store %q is a %T, not a %T", name, st, want)
+		}
+		return []S{typed}, nil
+	}
 	state := d.state
 	ids := make([]processor.TaskID, 0, len(d.tasks))
 	for id := range d.tasks {

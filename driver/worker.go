@@ -845,6 +845,7 @@ func (w *worker) newTask(ctx context.Context, id processor.TaskID) (rt *runTask,
 		Collector:              w,
 		OnDeserializationError: w.deserializationHandler(),
 		OnProcessingError:      d.cfg.onProcessing,
+		GlobalStores:           d.globalStores,
 		OpenStore:              open,
 	})
 	if err != nil {

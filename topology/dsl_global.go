@@ -22,7 +22,7 @@ const (
 // the partitions of its topic (Kafka Streams' GlobalKTable). It is backed by a global store:
 // any processor of the topology can read it through its context without naming it
 // (processor.KeyValueStore with StoreName), and the TopologyTestDriver exposes it under
-// StoreName. Joins of streams with global tables are not there yet.
+// StoreName. Streams join it with JoinGlobal and LeftJoinGlobal.
 type GlobalKTable[K, V any] struct {
 	sb        *StreamsBuilder
 	name      string
@@ -63,8 +63,7 @@ func (t *GlobalKTable[K, V]) QueryableStoreName() string {
 // Materialized's); when Consumed gives none, Materialized's are used for both. Consumed's
 // OffsetReset is ignored: a global store is always read from the start, as in Kafka.
 //
-// The Kafka runtime (package driver) does not run global stores yet; the TopologyTestDriver
-// does.
+// Both the TopologyTestDriver and the Kafka runtime (package driver) run global stores.
 func GlobalTable[K, V any](sb *StreamsBuilder, topic string, c Consumed[K, V], m Materialized[K, V]) *GlobalKTable[K, V] {
 	storeName, queryable := m.Name, true
 	if storeName == "" && m.Supplier != nil {
