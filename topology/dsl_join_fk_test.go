@@ -260,3 +260,71 @@ func TestFKJoinScenarioRejoinMaterialized(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+// KStreamImplTest.shouldSupportForeignKeyTableTableJoinWithKTableFromKStream (the data part;
+// dsl_join_fk_describe_test.go checks its Describe).
+func TestFKJoinWithKTableFromKStream(t *testing.T) {
+	sb := topology.NewStreamsBuilder()
+	lt := topology.ToTable(topology.Stream(sb, "input1", fkStrings), topology.Materialized[string, string]{})
+	rt := topology.ToTable(topology.Stream(sb, "input2", fkStrings), topology.Materialized[string, string]{})
+	topology.JoinOnForeignKey(lt, rt, fkRHS, func(a, b string) string { return "(" + a + "," + b + ")" }).
+		ToStream().To("output", topology.Produced[string, string]{Keys: serde.String, Values: serde.String})
+	top, err := sb.Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := testutil.NewTopologyTestDriver(top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	l := testutil.CreateInputTopic(d, "input1", serde.String, serde.String)
+	r := testutil.CreateInputTopic(d, "input2", serde.String, serde.String)
+	out := testutil.CreateOutputTopic(d, "output", serde.String, serde.String)
+	pipe(t, r, "rhs1", "rhsValue1", 0)
+	pipe(t, r, "rhs2", "rhsValue2", 0)
+	pipe(t, r, "rhs3", "rhsValue3", 0)
+	fkCheck(t, "rhs", fkReadMap(t, out), map[string]string{})
+	pipe(t, l, "lhs1", "lhsValue1|rhs1", 0)
+	pipe(t, l, "lhs2", "lhsValue2|rhs2", 0)
+	fkCheck(t, "lhs1, lhs2", fkReadMap(t, out), map[string]string{"lhs1": "(lhsValue1|rhs1,rhsValue1)", "lhs2": "(lhsValue2|rhs2,rhsValue2)"})
+	pipe(t, l, "lhs3", "lhsValue3|rhs1", 0)
+	fkCheck(t, "lhs3", fkReadMap(t, out), map[string]string{"lhs3": "(lhsValue3|rhs1,rhsValue1)"})
+	pipe(t, l, "lhs1", "", 0)
+	fkCheck(t, "delete lhs1", fkReadMap(t, out), map[string]string{"lhs1": "null"})
+}
+
+// Build reports the mistakes of a foreign-key join.
+func TestFKJoinBuildErrors(t *testing.T) {
+	noValues := topology.Consumed[string, string]{Keys: serde.String, Values: serde.String}
+	cases := map[string]func(sb *topology.StreamsBuilder){
+		"nil extractor": func(sb *topology.StreamsBuilder) {
+			a := topology.Table(sb, "a", fkStrings, topology.Materialized[string, string]{})
+			b := topology.Table(sb, "b", fkStrings, topology.Materialized[string, string]{})
+			topology.JoinOnForeignKey(a, b, nil, func(x, y string) string { return x })
+		},
+		"nil joiner": func(sb *topology.StreamsBuilder) {
+			a := topology.Table(sb, "a", fkStrings, topology.Materialized[string, string]{})
+			b := topology.Table(sb, "b", fkStrings, topology.Materialized[string, string]{})
+			topology.LeftJoinOnForeignKey[string, string, string, string, string](a, b, fkRHS, nil)
+		},
+		"nil other table": func(sb *topology.StreamsBuilder) {
+			a := topology.Table(sb, "a", fkStrings, topology.Materialized[string, string]{})
+			topology.JoinOnForeignKey[string, string, string, string, string](a, nil, fkRHS, func(x, y string) string { return x })
+		},
+		"no value serde": func(sb *topology.StreamsBuilder) {
+			a := topology.MapTableValues(topology.Table(sb, "a", noValues, topology.Materialized[string, string]{}), func(v string) string { return v })
+			b := topology.Table(sb, "b", fkStrings, topology.Materialized[string, string]{})
+			topology.JoinOnForeignKey(a, b, fkRHS, func(x, y string) string { return x })
+		},
+	}
+	for name, build := range cases {
+		sb := topology.NewStreamsBuilder()
+		build(sb)
+		if _, err := sb.Build(); err == nil {
+			t.Errorf("%s: Build succeeded", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+}
