@@ -1,6 +1,7 @@
 package topology_test
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/tributary-go/tributary/serde"
@@ -19,7 +20,12 @@ type fkStep struct {
 
 func fkRunSteps(t *testing.T, left, materialized bool, steps []fkStep) {
 	t.Helper()
-	d, l, r, out := fkProgram(t, left, materialized)
+	fkRunStepsC(t, left, materialized, false, steps)
+}
+
+func fkRunStepsC(t *testing.T, left, materialized, caching bool, steps []fkStep) {
+	t.Helper()
+	d, l, r, out := fkProgramC(t, left, materialized, caching)
 	for i, s := range steps {
 		in := l
 		if s.side == "r" {
@@ -184,4 +190,35 @@ func cut(v string) (string, string, bool) {
 		}
 	}
 	return v, "", false
+}
+
+// With the result store's cache on (Kafka's default, which its tests turn off because "the
+// cache suppresses some of the unnecessary tombstones"), the inner join's tombstones for keys
+// that had no result are not forwarded: the cache forwards nothing for a key absent before
+// and after (Kafka's CachingKeyValueStore). The TopologyTestDriver flushes after each record.
+func TestFKJoinMaterializedCached(t *testing.T) {
+	for _, left := range []bool{false, true} {
+		t.Run("left="+strconv.FormatBool(left), func(t *testing.T) {
+			first := either(left, strMap{"lhs1": "(lhsValue1|rhs1,null)"}, strMap{})
+			// shouldEmitTombstoneWhenDeletingNonJoiningRecords
+			fkRunStepsC(t, left, true, true, []fkStep{
+				{"l", "lhs1", "lhsValue1|rhs1", first, first},
+				{"l", "lhs1", "", either(left, strMap{"lhs1": "null"}, strMap{}), strMap{}},
+				{"l", "lhs1", "", strMap{}, strMap{}},
+			})
+			// joinShouldProduceNullsWhenValueHasNonMatchingForeignKey
+			half := func(fk string) strMap {
+				return either(left, strMap{"lhs1": "(lhsValue1|" + fk + ",null)"}, strMap{})
+			}
+			full := strMap{"lhs1": "(lhsValue1|rhs1,rhsValue1)"}
+			fkRunStepsC(t, left, true, true, []fkStep{
+				{"l", "lhs1", "lhsValue1|rhs1", first, first},
+				{"l", "lhs1", "lhsValue1|rhs2", half("rhs2"), half("rhs2")},
+				{"l", "lhs1", "lhsValue1|rhs3", half("rhs3"), half("rhs3")},
+				{"r", "rhs1", "rhsValue1", strMap{}, half("rhs3")},
+				{"l", "lhs1", "lhsValue1|rhs1", full, full},
+				{"l", "lhs1", "lhsValue1|rhs2", either(left, half("rhs2"), strMap{"lhs1": "null"}), half("rhs2")},
+			})
+		})
+	}
 }

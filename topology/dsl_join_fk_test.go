@@ -57,12 +57,18 @@ func fkRHS(v string) string {
 // materialized).
 func fkProgram(t *testing.T, left, materialized bool) (*testutil.TopologyTestDriver, *testutil.TestInputTopic[string, string], *testutil.TestInputTopic[string, string], *testutil.TestOutputTopic[string, string]) {
 	t.Helper()
+	return fkProgramC(t, left, materialized, false)
+}
+
+// fkProgramC is fkProgram with the result store's cache on or off.
+func fkProgramC(t *testing.T, left, materialized, caching bool) (*testutil.TopologyTestDriver, *testutil.TestInputTopic[string, string], *testutil.TestInputTopic[string, string], *testutil.TestOutputTopic[string, string]) {
+	t.Helper()
 	sb := topology.NewStreamsBuilder()
 	lt := topology.Table(sb, "left_table", fkStrings, topology.Materialized[string, string]{})
 	rt := topology.Table(sb, "right_table", fkStrings, topology.Materialized[string, string]{})
 	// Kafka's getTopology disables caching: "the cache suppresses some of the unnecessary
 	// tombstones we want to make assertions about".
-	m := topology.Materialized[string, string]{Name: "store", Values: serde.String, StoreType: topology.StoreInMemory, CachingDisabled: true}
+	m := topology.Materialized[string, string]{Name: "store", Values: serde.String, StoreType: topology.StoreInMemory, CachingDisabled: !caching}
 	var j *topology.KTable[string, string]
 	inner := func(a, b string) string { return "(" + a + "," + b + ")" }
 	leftJ := func(a, b string, found bool) string {
