@@ -52,6 +52,8 @@ import (
 // the foreign value's). The subscription and response sources are not declared co-partitioned
 // with the tables (the builder has no copartitionSources yet). The subscription store is
 // persistent when a persistent engine is registered, else in memory, not cached, logged.
+// The pseudo topics given to the serdes ("<subscription topic>-fk", "-pk", "-vh") are not
+// prefixed with the application id, as Kafka's decoratePseudoTopic does.
 
 // The name prefixes of Kafka Streams' KTableImpl.doJoinOnForeignKey.
 const (
@@ -134,7 +136,7 @@ func LeftJoinOnForeignKeyMaterialized[K, V, KO, VO, VR any](t *KTable[K, V], o *
 	return fkJoin(t, o, "LeftJoinOnForeignKeyMaterialized", fk, joiner, &m, tj, true)
 }
 
-// fkNames returns Kafka's NamedInternal.suffixWithOrElseGet: name+suffix when named, else a
+// fkName returns Kafka's NamedInternal.suffixWithOrElseGet: name+suffix when named, else a
 // generated name; the counter advances either way.
 func fkName(sb *StreamsBuilder, name, suffix, prefix string) string {
 	g := sb.newName(prefix)
