@@ -4,8 +4,9 @@ GOBIN_DIR := $(shell go env GOPATH)/bin
 FUZZTIME ?= 30s
 BENCHTIME ?= 1s
 BENCHCOUNT ?= 6
+PEERSCOUNT ?= 5
 
-.PHONY: setup demo test race lint bench bench-runtime fuzz
+.PHONY: setup demo test race lint bench bench-runtime bench-peers fuzz
 
 setup:
 	@./scripts/setup.sh
@@ -38,6 +39,10 @@ bench: setup
 bench-runtime: setup
 	go test ./driver -run '^$$' -bench 'CountByKey|RawConsume' -benchtime=5x -count=$(BENCHCOUNT) | tee bench-runtime.txt
 	go test ./changelog -run '^$$' -bench 'Restore1M|RawConsume1M|Write1M' -benchtime=1x -count=$(BENCHCOUNT) | tee -a bench-runtime.txt
+
+## bench-peers: count-by-key, Tributary vs goka on one in-process kfake broker (issue 8 in BENCHMARKS.md; its own module in bench/peers, not run in CI)
+bench-peers: setup
+	cd bench/peers && go test -run '^$$' -bench . -benchtime=1x -count=$(PEERSCOUNT)
 
 ## fuzz: every fuzz target for FUZZTIME each
 fuzz: setup
