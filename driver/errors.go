@@ -78,6 +78,10 @@ func (w *worker) deserializationHandler() processor.DeserializationHandler {
 		} else {
 			rec.Partition = int32(w.rr.Add(1) % uint32(n))
 		}
+		if berr := w.beginTxn(); berr != nil {
+			w.setProduceErr(berr)
+			return processor.Fail
+		}
 		w.client.Produce(context.Background(), rec, w.deadLetterPromise)
 		return h(err)
 	}

@@ -56,6 +56,13 @@ type worker struct {
 	prodErr          error
 	changelogOffsets map[changelog.TopicPartition]int64
 	skippedProduce   atomic.Int64
+
+	// Under exactly_once_v2: inTxn says whether the worker's transaction is open (guarded
+	// by txnMu, as tasks commit in parallel); topicIDCache holds topic ids for
+	// TxnOffsetCommit (used with w.mu held).
+	txnMu        sync.Mutex
+	inTxn        bool
+	topicIDCache map[string][16]byte
 }
 
 // errTaskMigrated says that the worker's group generation is gone, so its tasks may belong
@@ -117,6 +124,7 @@ func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worke
 		tasks: map[processor.TaskID]*runTask{}, byTP: map[engine.TopicPartition]*runTask{},
 		cache:            changelog.NewCache(cacheBytes),
 		changelogOffsets: map[changelog.TopicPartition]int64{},
+		topicIDCache:     map[string][16]byte{},
 	}
 	w.log = func(msg string, args ...any) {
 		d.cfg.logger.Info(msg, append([]any{"application", d.cfg.applicationID, "worker", id}, args...)...)
@@ -133,7 +141,11 @@ func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worke
 		topics = append(topics, t)
 	}
 	slices.Sort(topics)
-	opts := append(slices.Clone(d.cfg.kgoOpts),
+	var opts []kgo.Opt
+	if d.cfg.guarantee == ExactlyOnceV2 {
+		opts = append(opts, kgo.TransactionTimeout(eosTransactionTimeout)) // the user's options may override it
+	}
+	opts = append(append(opts, d.cfg.kgoOpts...),
 		kgo.SeedBrokers(d.cfg.bootstrap...),
 		kgo.ConsumerGroup(d.cfg.applicationID),
 		kgo.Balancers(w.asg),
@@ -147,9 +159,24 @@ func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worke
 		kgo.ClientID(fmt.Sprintf("%s-worker-%d", d.cfg.applicationID, id)),
 		kgo.ProducerLinger(5*time.Millisecond),
 	)
+	if d.cfg.guarantee == ExactlyOnceV2 {
+		opts = append(opts, kgo.TransactionalID(w.transactionalID()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("driver: worker %d: client: %w", id, err)
+	}
+	if d.cfg.guarantee == ExactlyOnceV2 {
+		// Kafka's initTransactions, before any task runs: it fences the transactions a
+		// previous run of this instance left open (same transactional id), which would
+		// otherwise hold back the last stable offset until they time out.
+		ictx, cancel := context.WithTimeout(ctx, waitTimeout)
+		_, _, err := cl.ProducerID(ictx)
+		cancel()
+		if err != nil {
+			cl.Close()
+			return nil, fmt.Errorf("driver: worker %d: initializing transactional id %s: %w", id, w.transactionalID(), err)
+		}
 	}
 	w.client = cl
 	w.topics = topics
@@ -184,6 +211,9 @@ func (w *worker) run() {
 		}
 		if fatal == nil && w.commitDue() {
 			fatal = w.commit()
+		}
+		if fatal != nil && w.eos() && !errors.Is(fatal, errTaskMigrated) && fenced(fatal) {
+			fatal = fmt.Errorf("worker %d: %w (%w)", w.id, errTaskMigrated, fatal)
 		}
 		if errors.Is(fatal, errTaskMigrated) {
 			w.dropTasks(fatal)
@@ -326,6 +356,9 @@ func (w *worker) commitDue() bool {
 // their changelog records), wait until every produced record is acknowledged, commit the
 // consumer offsets, then write the checkpoint files. The caller holds w.mu.
 func (w *worker) commit() error {
+	if w.eos() {
+		return w.commitEOS()
+	}
 	w.lastCommit = time.Now()
 	tasks := w.activeTasks()
 	if err := parallel(len(tasks), runtime.GOMAXPROCS(0), func(i int) error {
@@ -479,6 +512,9 @@ func (w *worker) Send(r engine.OutRecord) error {
 			p = keyPartition(r.Key, n)
 		}
 	}
+	if err := w.beginTxn(); err != nil {
+		return err
+	}
 	buf := make([]byte, len(r.Key)+len(r.Value))
 	rec := &kgo.Record{Topic: r.Topic, Partition: p, Timestamp: time.UnixMilli(r.Timestamp)}
 	if r.Key != nil {
@@ -538,6 +574,9 @@ func (w *worker) PartitionCount(topic string) (int, error) {
 // sendChangelog produces a changelog record to its explicit partition; failures are fatal.
 func (w *worker) sendChangelog(r changelog.Record) error {
 	if err := w.produceErr(); err != nil {
+		return err
+	}
+	if err := w.beginTxn(); err != nil {
 		return err
 	}
 	buf := make([]byte, len(r.Key)+len(r.Value))
@@ -609,7 +648,13 @@ func (w *worker) dropTasks(why error) {
 		return
 	}
 	w.log("tributary: dropping tasks without commit", "tasks", len(w.tasks), "why", why.Error())
-	w.flushFor(10 * time.Second)
+	if w.eos() {
+		// Their records are aborted; their stores, without a checkpoint file, are wiped
+		// and restored when the tasks are created again.
+		w.abortTxn()
+	} else {
+		w.flushFor(10 * time.Second)
+	}
 	w.releaseAll(false)
 	// A fatal produce error of the dropped tasks is theirs: the new owner redoes the work.
 	w.pmu.Lock()
@@ -629,7 +674,8 @@ func (w *worker) flushFor(d time.Duration) {
 func (w *worker) releaseAll(clean bool) {
 	tasks := w.taskList()
 	_ = parallel(len(tasks), runtime.GOMAXPROCS(0), func(i int) error {
-		w.releaseTask(tasks[i], clean && !tasks[i].suspended)
+		// Under exactly-once a suspended task's checkpoint is only written now.
+		w.releaseTask(tasks[i], clean && (!tasks[i].suspended || w.eos()))
 		return nil
 	})
 	clear(w.tasks)
@@ -795,6 +841,14 @@ func (w *worker) newTask(ctx context.Context, id processor.TaskID) (rt *runTask,
 			} else if rerr := os.RemoveAll(t.dir); rerr != nil {
 				return nil, fmt.Errorf("task %s: wiping state directory: %w", id, rerr)
 			}
+		} else if w.eos() {
+			// Under exactly-once no checkpoint exists while the task runs (Kafka's
+			// ProcessorStateManager deletes it once read): if the instance crashes, the
+			// stores may hold uncommitted writes, and the missing checkpoint gets them wiped
+			// and restored from the changelog's committed records on the next start.
+			if rerr := os.Remove(t.cpPath); rerr != nil {
+				return nil, fmt.Errorf("task %s: removing checkpoint: %w", id, rerr)
+			}
 		}
 	}
 	var et *engine.Task
@@ -896,8 +950,14 @@ func (w *worker) restore(ctx context.Context, tasks []*runTask) error {
 		}
 	}
 	if len(targets) > 0 {
-		rcl, err := kgo.NewClient(append(slices.Clone(w.d.cfg.kgoOpts), kgo.SeedBrokers(w.d.cfg.bootstrap...),
-			kgo.ClientID(fmt.Sprintf("%s-worker-%d-restore", w.d.cfg.applicationID, w.id)))...)
+		ropts := append(slices.Clone(w.d.cfg.kgoOpts), kgo.SeedBrokers(w.d.cfg.bootstrap...),
+			kgo.ClientID(fmt.Sprintf("%s-worker-%d-restore", w.d.cfg.applicationID, w.id)))
+		if w.eos() {
+			// Only committed changelog records are restored; the restorer stops at the
+			// last stable offset.
+			ropts = append(ropts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+		}
+		rcl, err := kgo.NewClient(ropts...)
 		if err != nil {
 			return fmt.Errorf("worker %d: restore client: %w", w.id, err)
 		}
@@ -959,6 +1019,14 @@ func (w *worker) releaseTask(t *runTask, clean bool) {
 func (w *worker) shutdown(clean bool) {
 	w.mu.Lock()
 	w.stopped = true
+	if w.d.crashed.Load() {
+		// A simulated crash (tests): no commit, no abort, no checkpoint.
+		w.releaseAll(false)
+		w.mu.Unlock()
+		w.ready.Store(false)
+		w.client.Close()
+		return
+	}
 	if clean && len(w.tasks) > 0 {
 		if err := w.commit(); err != nil {
 			w.d.fail(err)
@@ -966,8 +1034,12 @@ func (w *worker) shutdown(clean bool) {
 		}
 	}
 	if !clean {
-		// Deliver what was already sent (dead-letter records above all) before leaving.
-		w.flushFor(5 * time.Second)
+		if w.eos() {
+			w.abortTxn()
+		} else {
+			// Deliver what was already sent (dead-letter records above all) before leaving.
+			w.flushFor(5 * time.Second)
+		}
 	}
 	w.releaseAll(clean)
 	w.mu.Unlock()
