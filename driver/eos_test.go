@@ -13,7 +13,10 @@ import (
 	"github.com/tributary-go/tributary/serde"
 	"github.com/tributary-go/tributary/testutil"
 	"github.com/tributary-go/tributary/topology"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // readTopic reads topic from the start with the given isolation level and returns its
@@ -215,5 +218,45 @@ func TestEOSAbortedTransactionInvisible(t *testing.T) {
 	// The aborted records were written (read_uncommitted sees them): only the abort hides them.
 	if n := len(readTopic(t, c, "eos-out", false)); n != 6 {
 		t.Errorf("read_uncommitted sees %d records, want 6 (3 committed, 3 aborted)", n)
+	}
+}
+
+// A transaction that cannot commit because the group says the member's generation is gone
+// (TxnOffsetCommit fails with ILLEGAL_GENERATION, as after a rebalance the member missed, or
+// with the producer's epoch fenced on EndTxn) is aborted, the worker's tasks are closed dirty,
+// wiped and restored, and the worker rejoins: the committed counts stay exact.
+func TestEOSFencedCommit(t *testing.T) {
+	for _, f := range []struct {
+		name string
+		key  kmsg.Key
+		err  *kerr.Error
+	}{
+		{"TxnOffsetCommit ILLEGAL_GENERATION", kmsg.TxnOffsetCommit, kerr.IllegalGeneration},
+		{"TxnOffsetCommit UNKNOWN_MEMBER_ID", kmsg.TxnOffsetCommit, kerr.UnknownMemberID},
+	} {
+		t.Run(f.name, func(t *testing.T) {
+			c := newCluster(t)
+			truth := map[string]int64{}
+			produceLines(t, c, lines(300, 1), truth)
+			l := &countingListener{}
+			d := start(t, c, t.TempDir(), driver.Guarantee(driver.ExactlyOnceV2), driver.Logger(discardLogger()), driver.RestoreListener(l))
+			eventually(t, "committed output", 30*time.Second, func() string { return diffCounts(committedCounts(t, c), truth) })
+			before := l.restored.Load()
+			h := c.Kfake().Fault(kfake.Fault{Keys: []kmsg.Key{f.key}, Err: f.err, Count: 2})
+			produceLines(t, c, lines(300, 2), truth)
+			eventually(t, "committed output after the fenced commits", 30*time.Second, func() string {
+				return diffCounts(committedCounts(t, c), truth)
+			})
+			eventually(t, "store", 30*time.Second, func() string { return diffCounts(storeContents(t, d), truth) })
+			if h.Hits() == 0 {
+				t.Errorf("the fault never fired")
+			}
+			if l.restored.Load() == before {
+				t.Errorf("no changelog record restored after the fenced commits: the dirty tasks were not wiped and restored")
+			}
+			if err := d.Err(); err != nil {
+				t.Errorf("driver failed: %v", err)
+			}
+		})
 	}
 }

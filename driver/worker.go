@@ -217,6 +217,9 @@ func (w *worker) run() {
 		}
 		if errors.Is(fatal, errTaskMigrated) {
 			w.dropTasks(fatal)
+			// Rejoin (Kafka's handleTaskMigrated re-subscribes): the group hands the
+			// tasks out again, to this worker or another, which restores them.
+			w.client.ForceRebalance()
 			fatal = nil
 		}
 		w.mu.Unlock()
