@@ -316,7 +316,7 @@ func (d *Driver) Start(ctx context.Context) error {
 		w, err := newWorker(d, i, d.runCtx, perWorker)
 		if err != nil {
 			for _, w := range workers {
-				w.client.Close()
+				w.closeClients()
 			}
 			return d.startFailed(err)
 		}
@@ -326,7 +326,7 @@ func (d *Driver) Start(ctx context.Context) error {
 	if d.closed || d.runCtx.Err() != nil {
 		d.mu.Unlock()
 		for _, w := range workers {
-			w.client.Close()
+			w.closeClients()
 		}
 		return d.startFailed(fmt.Errorf("driver: closed while starting: %w", ErrNotRunning))
 	}

@@ -78,7 +78,7 @@ func (w *worker) beginTxn() error {
 	if w.inTxn {
 		return nil
 	}
-	if err := w.client.BeginTransaction(); err != nil {
+	if err := w.prod.BeginTransaction(); err != nil {
 		return fmt.Errorf("worker %d: beginning transaction: %w", w.id, err)
 	}
 	w.inTxn = true
@@ -113,7 +113,7 @@ func (w *worker) commitEOS() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	if err := w.client.Flush(ctx); err != nil {
+	if err := w.prod.Flush(ctx); err != nil {
 		return fmt.Errorf("worker %d: waiting for produced records: %w", w.id, err)
 	}
 	if err := w.produceErr(); err != nil {
@@ -161,7 +161,7 @@ func (w *worker) commitEOS() error {
 		}
 	}
 	w.txnMu.Lock()
-	err := w.client.EndTransaction(ctx, kgo.TryCommit)
+	err := w.prod.EndTransaction(ctx, kgo.TryCommit)
 	w.inTxn = false
 	w.txnMu.Unlock()
 	if err != nil {
@@ -184,19 +184,69 @@ func (w *worker) abortTxn() {
 	defer cancel()
 	w.txnMu.Lock()
 	defer w.txnMu.Unlock()
-	if err := w.client.AbortBufferedRecords(ctx); err != nil {
+	if err := w.prod.AbortBufferedRecords(ctx); err != nil {
 		w.d.cfg.logger.Warn("tributary: aborting buffered records", "worker", w.id, "error", err)
 	}
-	if err := w.client.EndTransaction(ctx, kgo.TryAbort); err != nil {
+	if err := w.prod.EndTransaction(ctx, kgo.TryAbort); err != nil {
 		w.d.cfg.logger.Warn("tributary: aborting the transaction", "worker", w.id, "error", err)
 	}
 	w.inTxn = false
+	// A producer whose id failed (fenced, or an end whose outcome is unknown) is replaced,
+	// as Kafka re-initializes the thread's producer: the new one's InitProducerId bumps the
+	// epoch of the transactional id, which aborts whatever the broker still holds open.
+	// Until then the open transaction's pending offsets would block every member's offset
+	// fetch (UNSTABLE_OFFSET_COMMIT).
+	if _, _, err := w.prod.ProducerID(ctx); err != nil {
+		w.log("tributary: replacing the transactional producer", "error", err.Error())
+		w.prod.Close()
+		p, perr := w.newProducer(w.ctx)
+		if perr != nil {
+			w.prod = w.client // produces fail (not transactional) until the driver stops
+			w.d.fail(perr)
+			return
+		}
+		w.prod = p
+	}
+}
+
+// newProducer creates and initializes the worker's transactional producer (Kafka's
+// initTransactions, before any task runs): it fences the transactions a previous producer
+// with the same transactional id left open.
+func (w *worker) newProducer(ctx context.Context) (*kgo.Client, error) {
+	d := w.d
+	opts := append([]kgo.Opt{kgo.TransactionTimeout(eosTransactionTimeout)}, d.cfg.kgoOpts...) // the user's options may override the timeout
+	opts = append(opts,
+		kgo.SeedBrokers(d.cfg.bootstrap...),
+		kgo.TransactionalID(w.transactionalID()),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ClientID(fmt.Sprintf("%s-worker-%d-producer", d.cfg.applicationID, w.id)),
+		kgo.ProducerLinger(5*time.Millisecond),
+	)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("driver: worker %d: producer: %w", w.id, err)
+	}
+	ictx, cancel := context.WithTimeout(ctx, waitTimeout)
+	defer cancel()
+	if _, _, err := cl.ProducerID(ictx); err != nil {
+		cl.Close()
+		return nil, fmt.Errorf("driver: worker %d: initializing transactional id %s: %w", w.id, w.transactionalID(), err)
+	}
+	return cl, nil
+}
+
+// closeClients closes the worker's clients.
+func (w *worker) closeClients() {
+	w.client.Close()
+	if w.prod != w.client {
+		w.prod.Close()
+	}
 }
 
 // txnOffsets adds the consumer offsets to the open transaction (AddOffsetsToTxn, then
 // TxnOffsetCommit with the member's generation for KIP-447 fencing).
 func (w *worker) txnOffsets(ctx context.Context, offsets map[string]map[int32]kgo.EpochOffset) error {
-	pid, epoch, err := w.client.ProducerID(ctx)
+	pid, epoch, err := w.prod.ProducerID(ctx)
 	if err != nil {
 		return err
 	}
@@ -205,7 +255,7 @@ func (w *worker) txnOffsets(ctx context.Context, offsets map[string]map[int32]kg
 	add := kmsg.NewPtrAddOffsetsToTxnRequest()
 	add.TransactionalID, add.ProducerID, add.ProducerEpoch, add.Group = txnID, pid, epoch, group
 	for try := 0; ; try++ {
-		resp, err := add.RequestWith(ctx, w.client)
+		resp, err := add.RequestWith(ctx, w.prod)
 		if err == nil {
 			err = kerr.ErrorForCode(resp.ErrorCode)
 		}

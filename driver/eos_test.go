@@ -233,6 +233,8 @@ func TestEOSFencedCommit(t *testing.T) {
 	}{
 		{"TxnOffsetCommit ILLEGAL_GENERATION", kmsg.TxnOffsetCommit, kerr.IllegalGeneration},
 		{"TxnOffsetCommit UNKNOWN_MEMBER_ID", kmsg.TxnOffsetCommit, kerr.UnknownMemberID},
+		{"EndTxn INVALID_PRODUCER_EPOCH", kmsg.EndTxn, kerr.InvalidProducerEpoch},
+		{"EndTxn PRODUCER_FENCED", kmsg.EndTxn, kerr.ProducerFenced},
 	} {
 		t.Run(f.name, func(t *testing.T) {
 			c := newCluster(t)

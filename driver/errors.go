@@ -82,7 +82,7 @@ func (w *worker) deserializationHandler() processor.DeserializationHandler {
 			w.setProduceErr(berr)
 			return processor.Fail
 		}
-		w.client.Produce(context.Background(), rec, w.deadLetterPromise)
+		w.prod.Produce(context.Background(), rec, w.deadLetterPromise)
 		return h(err)
 	}
 }

@@ -31,9 +31,13 @@ type worker struct {
 	id     int
 	ctx    context.Context
 	client *kgo.Client
-	asg    *assignor
-	cache  *changelog.Cache
-	log    func(msg string, args ...any)
+	// prod is the client that produces: client itself under at-least-once; under
+	// exactly-once a transactional producer of its own (Kafka's thread producer), which
+	// can be replaced when fenced without leaving the group.
+	prod  *kgo.Client
+	asg   *assignor
+	cache *changelog.Cache
+	log   func(msg string, args ...any)
 
 	// ready is false while the worker rebalances or restores.
 	ready atomic.Bool
@@ -141,11 +145,7 @@ func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worke
 		topics = append(topics, t)
 	}
 	slices.Sort(topics)
-	var opts []kgo.Opt
-	if d.cfg.guarantee == ExactlyOnceV2 {
-		opts = append(opts, kgo.TransactionTimeout(eosTransactionTimeout)) // the user's options may override it
-	}
-	opts = append(append(opts, d.cfg.kgoOpts...),
+	opts := append(slices.Clone(d.cfg.kgoOpts),
 		kgo.SeedBrokers(d.cfg.bootstrap...),
 		kgo.ConsumerGroup(d.cfg.applicationID),
 		kgo.Balancers(w.asg),
@@ -160,25 +160,19 @@ func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worke
 		kgo.ProducerLinger(5*time.Millisecond),
 	)
 	if d.cfg.guarantee == ExactlyOnceV2 {
-		opts = append(opts, kgo.TransactionalID(w.transactionalID()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+		opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("driver: worker %d: client: %w", id, err)
 	}
+	w.client, w.prod = cl, cl
 	if d.cfg.guarantee == ExactlyOnceV2 {
-		// Kafka's initTransactions, before any task runs: it fences the transactions a
-		// previous run of this instance left open (same transactional id), which would
-		// otherwise hold back the last stable offset until they time out.
-		ictx, cancel := context.WithTimeout(ctx, waitTimeout)
-		_, _, err := cl.ProducerID(ictx)
-		cancel()
-		if err != nil {
+		if w.prod, err = w.newProducer(ctx); err != nil {
 			cl.Close()
-			return nil, fmt.Errorf("driver: worker %d: initializing transactional id %s: %w", id, w.transactionalID(), err)
+			return nil, err
 		}
 	}
-	w.client = cl
 	w.topics = topics
 	return w, nil
 }
@@ -374,7 +368,7 @@ func (w *worker) commit() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	if err := w.client.Flush(ctx); err != nil {
+	if err := w.prod.Flush(ctx); err != nil {
 		return fmt.Errorf("worker %d: waiting for produced records: %w", w.id, err)
 	}
 	if err := w.produceErr(); err != nil {
@@ -534,7 +528,7 @@ func (w *worker) Send(r engine.OutRecord) error {
 			rec.Headers[i] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
 		}
 	}
-	w.client.Produce(context.Background(), rec, w.sinkPromise)
+	w.prod.Produce(context.Background(), rec, w.sinkPromise)
 	return nil
 }
 
@@ -590,7 +584,7 @@ func (w *worker) sendChangelog(r changelog.Record) error {
 		rec.Value = buf[len(r.Key):]
 		copy(rec.Value, r.Value)
 	}
-	w.client.Produce(context.Background(), rec, w.changelogPromise)
+	w.prod.Produce(context.Background(), rec, w.changelogPromise)
 	return nil
 }
 
@@ -669,7 +663,7 @@ func (w *worker) dropTasks(why error) {
 func (w *worker) flushFor(d time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	_ = w.client.Flush(ctx)
+	_ = w.prod.Flush(ctx)
 }
 
 // releaseAll releases every task in parallel (checkpointing the active ones when clean;
@@ -1027,7 +1021,7 @@ func (w *worker) shutdown(clean bool) {
 		w.releaseAll(false)
 		w.mu.Unlock()
 		w.ready.Store(false)
-		w.client.Close()
+		w.closeClients()
 		return
 	}
 	if clean && len(w.tasks) > 0 {
@@ -1047,5 +1041,5 @@ func (w *worker) shutdown(clean bool) {
 	w.releaseAll(clean)
 	w.mu.Unlock()
 	w.ready.Store(false)
-	w.client.Close()
+	w.closeClients()
 }
