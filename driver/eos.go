@@ -196,6 +196,9 @@ func (w *worker) abortTxn() {
 	// epoch of the transactional id, which aborts whatever the broker still holds open.
 	// Until then the open transaction's pending offsets would block every member's offset
 	// fetch (UNSTABLE_OFFSET_COMMIT).
+	if w.stopped {
+		return // shutting down: the clients close next
+	}
 	if _, _, err := w.prod.ProducerID(ctx); err != nil {
 		w.log("tributary: replacing the transactional producer", "error", err.Error())
 		w.prod.Close()
