@@ -120,6 +120,21 @@ var benchApp atomic.Int64
 // every record is processed and committed. Compare its records/s with
 // BenchmarkRawConsume's.
 func BenchmarkCountByKey(b *testing.B) {
+	benchCountByKey(b, driver.CommitInterval(time.Second))
+}
+
+// BenchmarkCountByKeyEOS is BenchmarkCountByKey under exactly_once_v2 with its default
+// commit interval (100 ms, one transaction per worker per interval); the "commit=1s"
+// variants use BenchmarkCountByKey's interval. Its records/s over BenchmarkCountByKey's is
+// the EOS/ALOS ratio.
+func BenchmarkCountByKeyEOS(b *testing.B) {
+	b.Run("commit=100ms", func(b *testing.B) { benchCountByKey(b, driver.Guarantee(driver.ExactlyOnceV2)) })
+	b.Run("commit=1s", func(b *testing.B) {
+		benchCountByKey(b, driver.Guarantee(driver.ExactlyOnceV2), driver.CommitInterval(time.Second))
+	})
+}
+
+func benchCountByKey(b *testing.B, extra ...driver.Option) {
 	for _, caching := range []bool{true, false} {
 		b.Run(fmt.Sprintf("cache=%v", caching), func(b *testing.B) {
 			c := benchSetup(b)
@@ -130,9 +145,9 @@ func BenchmarkCountByKey(b *testing.B) {
 			var steadyN int64
 			for range b.N {
 				app := fmt.Sprintf("bench-%d", benchApp.Add(1))
-				d, err := driver.New(top, driver.ApplicationID(app), driver.BootstrapServers(c.Addrs()...),
-					driver.StateDir(b.TempDir()), driver.CommitInterval(time.Second), driver.Logger(benchLogger()), driver.ClientOptions(benchKgoOpts()...),
-					driver.Concurrency(benchConcurrency()))
+				d, err := driver.New(top, append([]driver.Option{driver.ApplicationID(app), driver.BootstrapServers(c.Addrs()...),
+					driver.StateDir(b.TempDir()), driver.Logger(benchLogger()), driver.ClientOptions(benchKgoOpts()...),
+					driver.Concurrency(benchConcurrency())}, extra...)...)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"sort"
 	"sync"
@@ -67,6 +68,9 @@ type Driver struct {
 	top   *topology.Topology
 	graph *engine.Graph
 	host  HostInfo
+	// processID is the instance's process id, in the transactional ids under
+	// exactly_once_v2 (see processIdentity).
+	processID string
 
 	// topicSub maps each source topic to its sub-topology; subTasks is each
 	// sub-topology's task count (its source topics' partition count).
@@ -98,6 +102,8 @@ type Driver struct {
 
 	dropped   atomic.Int64
 	processed atomic.Int64
+	// crashed makes the workers stop as if the process died (tests only).
+	crashed atomic.Bool
 
 	// dirs holds the task directories in use by this instance's workers: a task moving
 	// from one worker to another waits until the first has closed it.
@@ -174,6 +180,9 @@ func New(t *topology.Topology, opts ...Option) (*Driver, error) {
 	for _, o := range opts {
 		o.apply(&cfg)
 	}
+	if cfg.guarantee == ExactlyOnceV2 && !cfg.commitIntervalSet {
+		cfg.commitInterval = eosCommitInterval
+	}
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("driver: %w", err)
 	}
@@ -182,6 +191,13 @@ func New(t *topology.Topology, opts ...Option) (*Driver, error) {
 		cfg: cfg, top: t, graph: g,
 		topicSub: map[string]int{}, subs: map[int]*engine.Subtopology{}, subTasks: map[int]int{},
 		tasks: map[processor.TaskID]*runTask{}, done: make(chan struct{}),
+	}
+	if cfg.guarantee == ExactlyOnceV2 {
+		pid, err := processIdentity(filepath.Join(cfg.stateDir, cfg.applicationID))
+		if err != nil {
+			return nil, fmt.Errorf("driver: process id: %w", err)
+		}
+		d.processID = pid
 	}
 	d.runCtx, d.cancel = context.WithCancel(context.Background())
 	if cfg.applicationServer != "" {
@@ -300,7 +316,7 @@ func (d *Driver) Start(ctx context.Context) error {
 		w, err := newWorker(d, i, d.runCtx, perWorker)
 		if err != nil {
 			for _, w := range workers {
-				w.client.Close()
+				w.closeClients()
 			}
 			return d.startFailed(err)
 		}
@@ -310,7 +326,7 @@ func (d *Driver) Start(ctx context.Context) error {
 	if d.closed || d.runCtx.Err() != nil {
 		d.mu.Unlock()
 		for _, w := range workers {
-			w.client.Close()
+			w.closeClients()
 		}
 		return d.startFailed(fmt.Errorf("driver: closed while starting: %w", ErrNotRunning))
 	}

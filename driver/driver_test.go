@@ -35,7 +35,7 @@ func TestNewValidatesOptions(t *testing.T) {
 		{"no application id", nil, "ApplicationID is required"},
 		{"zero concurrency", []driver.Option{driver.ApplicationID("a"), driver.Concurrency(0)}, "Concurrency 0"},
 		{"bad commit interval", []driver.Option{driver.ApplicationID("a"), driver.CommitInterval(0)}, "CommitInterval"},
-		{"exactly once", []driver.Option{driver.ApplicationID("a"), driver.Guarantee(driver.ExactlyOnceV2)}, "exactly_once_v2 is not supported yet"},
+		{"unknown guarantee", []driver.Option{driver.ApplicationID("a"), driver.Guarantee(driver.ProcessingGuarantee(7))}, "ProcessingGuarantee(7) is not supported"},
 		{"bad endpoint", []driver.Option{driver.ApplicationID("a"), driver.ApplicationServer("nohost")}, "ApplicationServer"},
 	} {
 		if _, err := driver.New(top, c.opts...); err == nil || !strings.Contains(err.Error(), c.want) {

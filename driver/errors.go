@@ -78,7 +78,11 @@ func (w *worker) deserializationHandler() processor.DeserializationHandler {
 		} else {
 			rec.Partition = int32(w.rr.Add(1) % uint32(n))
 		}
-		w.client.Produce(context.Background(), rec, w.deadLetterPromise)
+		if berr := w.beginTxn(); berr != nil {
+			w.setProduceErr(berr)
+			return processor.Fail
+		}
+		w.prod.Produce(context.Background(), rec, w.deadLetterPromise)
 		return h(err)
 	}
 }

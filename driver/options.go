@@ -30,7 +30,16 @@ const (
 	// after every output and changelog record up to them is acknowledged, so a crash may
 	// reprocess records but never loses one.
 	AtLeastOnce ProcessingGuarantee = iota
-	// ExactlyOnceV2 is "exactly_once_v2". It is not implemented yet: New returns an error.
+	// ExactlyOnceV2 is "exactly_once_v2" (KIP-447): each worker has one transactional
+	// producer, transactional.id "<application.id>-<process id>-<worker index>" (Kafka's
+	// ActiveTaskCreator), and commits its output records, changelog records and consumer
+	// offsets in one transaction per commit interval (default 100 ms under this guarantee, as
+	// Kafka sets commit.interval.ms). Inputs and changelogs are read with read_committed. No
+	// checkpoint file exists while a task runs (it is deleted when the task starts and written
+	// only when it closes cleanly), so after a crash the task's local state is wiped and
+	// restored from its changelog. A transaction that cannot commit (fenced producer, lost
+	// generation) is aborted, the worker's tasks are closed dirty and the worker rejoins
+	// (Kafka's TaskMigratedException).
 	ExactlyOnceV2
 )
 
@@ -84,6 +93,7 @@ type config struct {
 	stateDir          string
 	concurrency       int
 	commitInterval    time.Duration
+	commitIntervalSet bool // CommitInterval was given: ExactlyOnceV2 keeps it
 	guarantee         ProcessingGuarantee
 	cacheMaxBytes     int64
 	timestamps        TimestampExtractor
@@ -131,8 +141,8 @@ func (c *config) validate() error {
 	if c.commitInterval <= 0 {
 		errs = append(errs, fmt.Errorf("CommitInterval %v: must be positive", c.commitInterval))
 	}
-	if c.guarantee != AtLeastOnce {
-		errs = append(errs, fmt.Errorf("processing guarantee %s is not supported yet (only at_least_once)", c.guarantee))
+	if c.guarantee != AtLeastOnce && c.guarantee != ExactlyOnceV2 {
+		errs = append(errs, fmt.Errorf("processing guarantee %s is not supported (at_least_once or exactly_once_v2)", c.guarantee))
 	}
 	if c.applicationServer != "" {
 		if _, err := ParseHostInfo(c.applicationServer); err != nil {
@@ -164,10 +174,12 @@ func StateDir(dir string) Option { return optionFunc(func(c *config) { c.stateDi
 // time; tasks are spread over the workers, and no task is ever processed by two at once.
 func Concurrency(n int) Option { return optionFunc(func(c *config) { c.concurrency = n }) }
 
-// CommitInterval sets commit.interval.ms, default 30 s: how often each worker flushes its
-// stores and caches, waits for its produced records and commits its consumer offsets.
+// CommitInterval sets commit.interval.ms, default 30 s, or 100 ms under [ExactlyOnceV2]
+// (as Kafka's StreamsConfig sets it): how often each worker flushes its stores and caches,
+// waits for its produced records and commits its consumer offsets (in one transaction under
+// ExactlyOnceV2).
 func CommitInterval(d time.Duration) Option {
-	return optionFunc(func(c *config) { c.commitInterval = d })
+	return optionFunc(func(c *config) { c.commitInterval, c.commitIntervalSet = d, true })
 }
 
 // Guarantee sets processing.guarantee, default [AtLeastOnce].

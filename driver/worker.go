@@ -31,9 +31,13 @@ type worker struct {
 	id     int
 	ctx    context.Context
 	client *kgo.Client
-	asg    *assignor
-	cache  *changelog.Cache
-	log    func(msg string, args ...any)
+	// prod is the client that produces: client itself under at-least-once; under
+	// exactly-once a transactional producer of its own (Kafka's thread producer), which
+	// can be replaced when fenced without leaving the group.
+	prod  *kgo.Client
+	asg   *assignor
+	cache *changelog.Cache
+	log   func(msg string, args ...any)
 
 	// ready is false while the worker rebalances or restores.
 	ready atomic.Bool
@@ -56,6 +60,13 @@ type worker struct {
 	prodErr          error
 	changelogOffsets map[changelog.TopicPartition]int64
 	skippedProduce   atomic.Int64
+
+	// Under exactly_once_v2: inTxn says whether the worker's transaction is open (guarded
+	// by txnMu, as tasks commit in parallel); topicIDCache holds topic ids for
+	// TxnOffsetCommit (used with w.mu held).
+	txnMu        sync.Mutex
+	inTxn        bool
+	topicIDCache map[string][16]byte
 }
 
 // errTaskMigrated says that the worker's group generation is gone, so its tasks may belong
@@ -117,6 +128,7 @@ func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worke
 		tasks: map[processor.TaskID]*runTask{}, byTP: map[engine.TopicPartition]*runTask{},
 		cache:            changelog.NewCache(cacheBytes),
 		changelogOffsets: map[changelog.TopicPartition]int64{},
+		topicIDCache:     map[string][16]byte{},
 	}
 	w.log = func(msg string, args ...any) {
 		d.cfg.logger.Info(msg, append([]any{"application", d.cfg.applicationID, "worker", id}, args...)...)
@@ -147,11 +159,20 @@ func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worke
 		kgo.ClientID(fmt.Sprintf("%s-worker-%d", d.cfg.applicationID, id)),
 		kgo.ProducerLinger(5*time.Millisecond),
 	)
+	if d.cfg.guarantee == ExactlyOnceV2 {
+		opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("driver: worker %d: client: %w", id, err)
 	}
-	w.client = cl
+	w.client, w.prod = cl, cl
+	if d.cfg.guarantee == ExactlyOnceV2 {
+		if w.prod, err = w.newProducer(ctx); err != nil {
+			cl.Close()
+			return nil, err
+		}
+	}
 	w.topics = topics
 	return w, nil
 }
@@ -185,8 +206,14 @@ func (w *worker) run() {
 		if fatal == nil && w.commitDue() {
 			fatal = w.commit()
 		}
+		if fatal != nil && w.eos() && !errors.Is(fatal, errTaskMigrated) && fenced(fatal) {
+			fatal = fmt.Errorf("worker %d: %w (%w)", w.id, errTaskMigrated, fatal)
+		}
 		if errors.Is(fatal, errTaskMigrated) {
 			w.dropTasks(fatal)
+			// Rejoin (Kafka's handleTaskMigrated re-subscribes): the group hands the
+			// tasks out again, to this worker or another, which restores them.
+			w.client.ForceRebalance()
 			fatal = nil
 		}
 		w.mu.Unlock()
@@ -326,6 +353,9 @@ func (w *worker) commitDue() bool {
 // their changelog records), wait until every produced record is acknowledged, commit the
 // consumer offsets, then write the checkpoint files. The caller holds w.mu.
 func (w *worker) commit() error {
+	if w.eos() {
+		return w.commitEOS()
+	}
 	w.lastCommit = time.Now()
 	tasks := w.activeTasks()
 	if err := parallel(len(tasks), runtime.GOMAXPROCS(0), func(i int) error {
@@ -338,7 +368,7 @@ func (w *worker) commit() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	if err := w.client.Flush(ctx); err != nil {
+	if err := w.prod.Flush(ctx); err != nil {
 		return fmt.Errorf("worker %d: waiting for produced records: %w", w.id, err)
 	}
 	if err := w.produceErr(); err != nil {
@@ -479,6 +509,9 @@ func (w *worker) Send(r engine.OutRecord) error {
 			p = keyPartition(r.Key, n)
 		}
 	}
+	if err := w.beginTxn(); err != nil {
+		return err
+	}
 	buf := make([]byte, len(r.Key)+len(r.Value))
 	rec := &kgo.Record{Topic: r.Topic, Partition: p, Timestamp: time.UnixMilli(r.Timestamp)}
 	if r.Key != nil {
@@ -495,7 +528,7 @@ func (w *worker) Send(r engine.OutRecord) error {
 			rec.Headers[i] = kgo.RecordHeader{Key: h.Key, Value: h.Value}
 		}
 	}
-	w.client.Produce(context.Background(), rec, w.sinkPromise)
+	w.prod.Produce(context.Background(), rec, w.sinkPromise)
 	return nil
 }
 
@@ -540,6 +573,9 @@ func (w *worker) sendChangelog(r changelog.Record) error {
 	if err := w.produceErr(); err != nil {
 		return err
 	}
+	if err := w.beginTxn(); err != nil {
+		return err
+	}
 	buf := make([]byte, len(r.Key)+len(r.Value))
 	rec := &kgo.Record{Topic: r.Topic, Partition: r.Partition, Timestamp: time.UnixMilli(r.Timestamp)}
 	rec.Key = buf[:len(r.Key):len(r.Key)]
@@ -548,7 +584,7 @@ func (w *worker) sendChangelog(r changelog.Record) error {
 		rec.Value = buf[len(r.Key):]
 		copy(rec.Value, r.Value)
 	}
-	w.client.Produce(context.Background(), rec, w.changelogPromise)
+	w.prod.Produce(context.Background(), rec, w.changelogPromise)
 	return nil
 }
 
@@ -609,7 +645,13 @@ func (w *worker) dropTasks(why error) {
 		return
 	}
 	w.log("tributary: dropping tasks without commit", "tasks", len(w.tasks), "why", why.Error())
-	w.flushFor(10 * time.Second)
+	if w.eos() {
+		// Their records are aborted; their stores, without a checkpoint file, are wiped
+		// and restored when the tasks are created again.
+		w.abortTxn()
+	} else {
+		w.flushFor(10 * time.Second)
+	}
 	w.releaseAll(false)
 	// A fatal produce error of the dropped tasks is theirs: the new owner redoes the work.
 	w.pmu.Lock()
@@ -621,7 +663,7 @@ func (w *worker) dropTasks(why error) {
 func (w *worker) flushFor(d time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	_ = w.client.Flush(ctx)
+	_ = w.prod.Flush(ctx)
 }
 
 // releaseAll releases every task in parallel (checkpointing the active ones when clean;
@@ -629,7 +671,8 @@ func (w *worker) flushFor(d time.Duration) {
 func (w *worker) releaseAll(clean bool) {
 	tasks := w.taskList()
 	_ = parallel(len(tasks), runtime.GOMAXPROCS(0), func(i int) error {
-		w.releaseTask(tasks[i], clean && !tasks[i].suspended)
+		// Under exactly-once a suspended task's checkpoint is only written now.
+		w.releaseTask(tasks[i], clean && (!tasks[i].suspended || w.eos()))
 		return nil
 	})
 	clear(w.tasks)
@@ -795,6 +838,14 @@ func (w *worker) newTask(ctx context.Context, id processor.TaskID) (rt *runTask,
 			} else if rerr := os.RemoveAll(t.dir); rerr != nil {
 				return nil, fmt.Errorf("task %s: wiping state directory: %w", id, rerr)
 			}
+		} else if w.eos() {
+			// Under exactly-once no checkpoint exists while the task runs (Kafka's
+			// ProcessorStateManager deletes it once read): if the instance crashes, the
+			// stores may hold uncommitted writes, and the missing checkpoint gets them wiped
+			// and restored from the changelog's committed records on the next start.
+			if rerr := os.Remove(t.cpPath); rerr != nil {
+				return nil, fmt.Errorf("task %s: removing checkpoint: %w", id, rerr)
+			}
 		}
 	}
 	var et *engine.Task
@@ -896,8 +947,14 @@ func (w *worker) restore(ctx context.Context, tasks []*runTask) error {
 		}
 	}
 	if len(targets) > 0 {
-		rcl, err := kgo.NewClient(append(slices.Clone(w.d.cfg.kgoOpts), kgo.SeedBrokers(w.d.cfg.bootstrap...),
-			kgo.ClientID(fmt.Sprintf("%s-worker-%d-restore", w.d.cfg.applicationID, w.id)))...)
+		ropts := append(slices.Clone(w.d.cfg.kgoOpts), kgo.SeedBrokers(w.d.cfg.bootstrap...),
+			kgo.ClientID(fmt.Sprintf("%s-worker-%d-restore", w.d.cfg.applicationID, w.id)))
+		if w.eos() {
+			// Only committed changelog records are restored; the restorer stops at the
+			// last stable offset.
+			ropts = append(ropts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+		}
+		rcl, err := kgo.NewClient(ropts...)
 		if err != nil {
 			return fmt.Errorf("worker %d: restore client: %w", w.id, err)
 		}
@@ -959,6 +1016,14 @@ func (w *worker) releaseTask(t *runTask, clean bool) {
 func (w *worker) shutdown(clean bool) {
 	w.mu.Lock()
 	w.stopped = true
+	if w.d.crashed.Load() {
+		// A simulated crash (tests): no commit, no abort, no checkpoint.
+		w.releaseAll(false)
+		w.mu.Unlock()
+		w.ready.Store(false)
+		w.closeClients()
+		return
+	}
 	if clean && len(w.tasks) > 0 {
 		if err := w.commit(); err != nil {
 			w.d.fail(err)
@@ -966,11 +1031,15 @@ func (w *worker) shutdown(clean bool) {
 		}
 	}
 	if !clean {
-		// Deliver what was already sent (dead-letter records above all) before leaving.
-		w.flushFor(5 * time.Second)
+		if w.eos() {
+			w.abortTxn()
+		} else {
+			// Deliver what was already sent (dead-letter records above all) before leaving.
+			w.flushFor(5 * time.Second)
+		}
 	}
 	w.releaseAll(clean)
 	w.mu.Unlock()
 	w.ready.Store(false)
-	w.client.Close()
+	w.closeClients()
 }
