@@ -169,6 +169,9 @@ func Run(ctx context.Context, cfg Config) (res Result, err error) {
 			}
 		}()
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return res, fmt.Errorf("faulttest: %w", err)
+	}
 	res.Dir = dir
 	defer func() { res.Elapsed = time.Since(start) }()
 	r := &runner{cfg: cfg, exe: exe, dir: dir, rng: rand.New(rand.NewPCG(cfg.Seed, 0))}

@@ -140,7 +140,11 @@ func runApp(bootstrap, stateDir, guarantee, instance string) error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("instance", instance)
+	level := slog.LevelWarn
+	if os.Getenv("TRIBUTARY_FAULT_LOG") == "info" { // the driver's progress in the instances' logs
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("instance", instance)
 	d, err := driver.New(top,
 		driver.ApplicationID(ApplicationID),
 		driver.BootstrapServers(strings.Split(bootstrap, ",")...),
