@@ -6,7 +6,7 @@ BENCHTIME ?= 1s
 BENCHCOUNT ?= 6
 PEERSCOUNT ?= 5
 
-.PHONY: setup demo test race lint bench bench-runtime bench-peers fuzz
+.PHONY: setup demo test race lint bench bench-runtime bench-peers fuzz fault
 
 setup:
 	@./scripts/setup.sh
@@ -51,3 +51,9 @@ fuzz: setup
 			echo "== $$pkg $$f"; go test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 		done; \
 	done
+
+## fault: the multi-process fault test of the Kafka runtime: a kfake broker process, 3 application processes, 1M records over 10k keys, one instance killed with SIGKILL every FAULT_KILL_EVERY and restarted, every count checked (go test runs a short version, TestFaultShort)
+FAULT_KILL_EVERY ?= 3s
+FAULT_GUARANTEE ?= at_least_once
+fault: setup
+	go run ./cmd/tributary-fault -records 1000000 -keys 10000 -kill-every $(FAULT_KILL_EVERY) -guarantee $(FAULT_GUARANTEE)

@@ -81,6 +81,28 @@ func migrated(err error) bool {
 		errors.Is(err, kerr.RebalanceInProgress) || errors.Is(err, kerr.FencedInstanceID)
 }
 
+// rejoinable reports whether err is a group-management error after which the client rejoins
+// the group by itself: kgo has already revoked the partitions as lost (onLost dropped the
+// tasks, as Kafka Streams does on a TaskMigratedException) and retries the join after a
+// backoff, as Kafka's consumer does. That is the case when the cause is a network error or a
+// timeout (a join held by the coordinator past the connection's deadline while a killed
+// member's session runs out), a retriable broker error, or a membership error that asks for a
+// new join; any other broker error (an authorization failure, an invalid group id, a fenced
+// static member) stays fatal.
+func rejoinable(err error) bool {
+	var gs *kgo.ErrGroupSession
+	if !errors.As(err, &gs) || gs.Err == nil {
+		return false
+	}
+	var ke *kerr.Error
+	if !errors.As(gs.Err, &ke) {
+		return true
+	}
+	return ke.Retriable || errors.Is(ke, kerr.IllegalGeneration) || errors.Is(ke, kerr.UnknownMemberID) ||
+		errors.Is(ke, kerr.RebalanceInProgress) || errors.Is(ke, kerr.MemberIDRequired) ||
+		errors.Is(ke, kerr.FencedMemberEpoch) || errors.Is(ke, kerr.StaleMemberEpoch)
+}
+
 // runTask is a task as the worker runs it.
 type runTask struct {
 	id      processor.TaskID
@@ -227,11 +249,16 @@ func (w *worker) run() {
 
 // fetchErrors logs fetch errors. The client retries what can be retried; an error it
 // reports without a topic (the client cannot fetch at all, e.g. after it was fenced or
-// closed) stops the worker.
+// closed) stops the worker, except a lost group session that the client rejoins by itself
+// (see rejoinable).
 func (w *worker) fetchErrors(f kgo.Fetches) error {
 	var fatal error
 	f.EachError(func(topic string, p int32, err error) {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return
+		}
+		if rejoinable(err) {
+			w.d.cfg.logger.Warn("tributary: group session lost; rejoining", "worker", w.id, "error", err)
 			return
 		}
 		if topic == "" && fatal == nil && !errors.Is(err, kgo.ErrClientClosed) {

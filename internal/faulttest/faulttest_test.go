@@ -1,0 +1,53 @@
+package faulttest_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/tributary-go/tributary/internal/faulttest"
+)
+
+// TestMain runs the children's roles when the test binary is re-executed by Run.
+func TestMain(m *testing.M) {
+	faulttest.RoleMain()
+	os.Exit(m.Run())
+}
+
+// TestFaultShort is the CI version of make fault: 100k records over 10k keys produced over
+// ~15s to 3 instances, one killed with SIGKILL every ~2s and started again; under
+// at-least-once no count may be missing or below the truth.
+func TestFaultShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process fault test: skipped with -short")
+	}
+	res, err := faulttest.Run(context.Background(), faulttest.Config{
+		Records:    100_000,
+		Keys:       10_000,
+		ProduceFor: 15 * time.Second,
+		KillEvery:  2 * time.Second,
+		Timeout:    3 * time.Minute,
+		Logf:       t.Logf,
+	})
+	t.Log(res)
+	if err != nil {
+		t.Fatalf("%v (work directory kept: %s)", err, res.Dir)
+	}
+	if res.Kills < 3 {
+		t.Errorf("only %d kills", res.Kills)
+	}
+}
+
+// TestFaultExactlyOnce is the exactly-once check, a TODO until the driver runs
+// exactly_once_v2.
+func TestFaultExactlyOnce(t *testing.T) {
+	_, err := faulttest.Run(context.Background(), faulttest.Config{Records: 10, Keys: 1, Guarantee: "exactly_once_v2"})
+	if errors.Is(err, faulttest.ErrExactlyOnceNotBuilt) {
+		t.Skip("TODO(issue 8): exactly_once_v2 is not built yet; Run checks exact counts once it is")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
