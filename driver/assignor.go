@@ -37,6 +37,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -108,6 +109,23 @@ type AssignmentInfo struct {
 	// endpoint (workers of one instance) are merged, and members without an endpoint are
 	// omitted.
 	HostTasks map[HostInfo][]processor.TaskID
+	// Standby are this member's standby tasks, warmups included, sorted.
+	Standby []processor.TaskID
+	// Warmup is the subset of Standby that are warmup replicas.
+	Warmup []processor.TaskID
+	// HostStandbys are every endpoint's standby tasks.
+	HostStandbys map[HostInfo][]processor.TaskID
+	// ProbeAfter is when to trigger a probing rebalance.
+	ProbeAfter time.Duration
+}
+
+type asgConfig struct {
+	numStandby      int
+	acceptableLag   int64
+	maxWarmups      int
+	probingInterval time.Duration
+	changelogs      map[int][]string
+	endOffsets      func(topics []string) (map[string]map[int32]int64, error)
 }
 
 // assignor is the kgo.GroupBalancer of the Kafka runtime (Kafka Streams' StreamsPartitionAssignor).
@@ -131,7 +149,7 @@ var _ kgo.GroupBalancer = (*assignor)(nil)
 // Entries of subs with the same ID are merged. Every member of a group is expected to run the
 // same topology: the leader makes the tasks from its own subs.
 // onAssign, if not nil, receives every assignment this member is given, from ParseSyncAssignment.
-func newAssignor(subs []assignorSubtopology, endpoint HostInfo, processID string, onAssign func(AssignmentInfo)) *assignor {
+func newAssignor(subs []assignorSubtopology, endpoint HostInfo, processID string, _ asgConfig, onAssign func(AssignmentInfo)) *assignor {
 	byID := make(map[int][]string, len(subs))
 	for _, s := range subs {
 		byID[s.ID] = append(byID[s.ID], s.Topics...)
@@ -148,7 +166,7 @@ func newAssignor(subs []assignorSubtopology, endpoint HostInfo, processID string
 // setOwned records the tasks this member currently holds (active, and later standby or
 // suspended); the next join metadata carries them so that the leader can keep them here. It is
 // safe to call concurrently with the group's use of the balancer.
-func (a *assignor) setOwned(tasks []processor.TaskID) {
+func (a *assignor) setOwned(tasks []processor.TaskID, _ map[processor.TaskID]int64) {
 	owned := slices.Clone(tasks)
 	slices.SortFunc(owned, asgCompareTasks)
 	owned = slices.Compact(owned)

@@ -90,7 +90,10 @@ type Driver struct {
 	mu        sync.RWMutex
 	state     State
 	tasks     map[processor.TaskID]*runTask // running tasks of every worker, for queries
+	standbys  map[processor.TaskID]*runTask // standby tasks of every worker, for stale queries
 	hostTasks map[HostInfo][]processor.TaskID
+	// hostStandbys are every endpoint's standby tasks, as of the last rebalance.
+	hostStandbys map[HostInfo][]processor.TaskID
 	err       error // the first fatal error
 	started   bool
 	closed    bool
@@ -190,7 +193,7 @@ func New(t *topology.Topology, opts ...Option) (*Driver, error) {
 	d := &Driver{
 		cfg: cfg, top: t, graph: g,
 		topicSub: map[string]int{}, subs: map[int]*engine.Subtopology{}, subTasks: map[int]int{},
-		tasks: map[processor.TaskID]*runTask{}, done: make(chan struct{}),
+		tasks: map[processor.TaskID]*runTask{}, standbys: map[processor.TaskID]*runTask{}, done: make(chan struct{}),
 	}
 	if cfg.guarantee == ExactlyOnceV2 {
 		pid, err := processIdentity(filepath.Join(cfg.stateDir, cfg.applicationID))
@@ -649,10 +652,12 @@ func (d *Driver) unregisterTask(t *runTask) {
 	d.mu.Unlock()
 }
 
-// setHostTasks records the latest view of which endpoint hosts which task.
-func (d *Driver) setHostTasks(m map[HostInfo][]processor.TaskID) {
+// setHostTasks records the latest view of which endpoint hosts which active and standby
+// task.
+func (d *Driver) setHostTasks(m, standbys map[HostInfo][]processor.TaskID) {
 	d.mu.Lock()
 	d.hostTasks = m
+	d.hostStandbys = standbys
 	d.mu.Unlock()
 }
 

@@ -1,10 +1,13 @@
 package driver
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/tributary-go/tributary/changelog"
 	"github.com/tributary-go/tributary/processor"
@@ -23,15 +26,37 @@ var ErrUnknownStore = errors.New("unknown state store")
 // QueryMetadataForKey names.
 var ErrStoreNotAvailable = errors.New("state store not available on this instance")
 
+// StoreQueryOption narrows or widens the replicas an interactive query reads (Kafka's
+// StoreQueryParameters).
+type StoreQueryOption func(*storeQuery)
+
+type storeQuery struct {
+	stale     bool
+	partition int32 // -1: every partition
+}
+
+// StaleStores lets a query read standby replicas as well as active tasks (Kafka's
+// StoreQueryParameters.enableStaleStores, KIP-535): a standby may lag behind its active task
+// (see Driver.AllLocalStorePartitionLags), but it answers while the active instance is down or
+// rebalancing. Where this instance holds a partition both ways, the active task is read.
+func StaleStores() StoreQueryOption { return func(q *storeQuery) { q.stale = true } }
+
+// Partition restricts a query to the store's partition p (Kafka's
+// StoreQueryParameters.withPartition): only the task of that partition is read, and
+// ErrStoreNotAvailable is returned when this instance does not hold it.
+func Partition(p int32) StoreQueryOption { return func(q *storeQuery) { q.partition = p } }
+
 // KeyValueStore returns a read-only view of the key-value store name across this instance's
 // running tasks (Kafka's KafkaStreams.store with QueryableStoreTypes.keyValueStore): Get,
 // Range, ReverseRange, All, ReverseAll, PrefixScan and ApproximateNumEntries, through
 // cursors that must be closed. Ranges are merged across tasks into one sorted sequence.
+// With StaleStores the view includes the instance's standby replicas; with Partition, one
+// partition only.
 //
 // The view is a snapshot of the tasks the instance runs now; after a rebalance, ask again.
 // K and V must be the store's types.
-func KeyValueStore[K, V any](d *Driver, name string) (*kv.Composite[K, V], error) {
-	stores, err := localStores[*kv.Store[K, V]](d, name)
+func KeyValueStore[K, V any](d *Driver, name string, opts ...StoreQueryOption) (*kv.Composite[K, V], error) {
+	stores, err := localStores[*kv.Store[K, V]](d, name, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -41,8 +66,9 @@ func KeyValueStore[K, V any](d *Driver, name string) (*kv.Composite[K, V], error
 // SessionStore returns a read-only view of the session store name across this instance's
 // running tasks (QueryableStoreTypes.sessionStore): Fetch, FetchRange, FindSessions,
 // FetchSession and their backward variants, merged across tasks.
-func SessionStore[K, AGG any](d *Driver, name string) (*session.Composite[K, AGG], error) {
-	stores, err := localStores[*session.Store[K, AGG]](d, name)
+// Options as for KeyValueStore.
+func SessionStore[K, AGG any](d *Driver, name string, opts ...StoreQueryOption) (*session.Composite[K, AGG], error) {
+	stores, err := localStores[*session.Store[K, AGG]](d, name, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -52,16 +78,22 @@ func SessionStore[K, AGG any](d *Driver, name string) (*session.Composite[K, AGG
 // WindowStore returns a read-only view of the window store name across this instance's
 // running tasks (QueryableStoreTypes.windowStore): Get, Fetch, FetchKeyRange, FetchAll, All
 // and their backward variants, merged across tasks.
-func WindowStore[K, V any](d *Driver, name string) (*window.Composite[K, V], error) {
-	stores, err := localStores[*window.Store[K, V]](d, name)
+// Options as for KeyValueStore.
+func WindowStore[K, V any](d *Driver, name string, opts ...StoreQueryOption) (*window.Composite[K, V], error) {
+	stores, err := localStores[*window.Store[K, V]](d, name, opts)
 	if err != nil {
 		return nil, err
 	}
 	return window.NewComposite(stores)
 }
 
-// localStores returns the instances of store name in the running tasks, in task order, as S.
-func localStores[S any](d *Driver, name string) ([]S, error) {
+// localStores returns the instances of store name in the running tasks (and standbys, when
+// the options allow stale stores), in task order, as S.
+func localStores[S any](d *Driver, name string, opts []StoreQueryOption) ([]S, error) {
+	q := storeQuery{partition: -1}
+	for _, o := range opts {
+		o(&q)
+	}
 	if _, ok := d.graph.Stores[name]; !ok {
 		return nil, fmt.Errorf("driver: %q: %w", name, ErrUnknownStore)
 	}
@@ -76,14 +108,21 @@ func localStores[S any](d *Driver, name string) ([]S, error) {
 		return []S{typed}, nil
 	}
 	state := d.state
-	ids := make([]processor.TaskID, 0, len(d.tasks))
-	for id := range d.tasks {
-		ids = append(ids, id)
+	from := map[processor.TaskID]*runTask{}
+	if q.stale {
+		maps.Copy(from, d.standbys)
+	}
+	maps.Copy(from, d.tasks) // an active task wins over a standby of the same id
+	ids := make([]processor.TaskID, 0, len(from))
+	for id := range from {
+		if q.partition < 0 || id.Partition == q.partition {
+			ids = append(ids, id)
+		}
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i].Less(ids[j]) })
 	var stores []S
 	for _, id := range ids {
-		st, ok := d.tasks[id].task.Store(name)
+		st, ok := from[id].task.Store(name)
 		if !ok {
 			continue
 		}
@@ -97,26 +136,35 @@ func localStores[S any](d *Driver, name string) ([]S, error) {
 	}
 	d.mu.RUnlock()
 	if len(stores) == 0 {
-		return nil, fmt.Errorf("driver: store %q (state %s): %w", name, state, ErrStoreNotAvailable)
+		if q.partition >= 0 {
+			return nil, fmt.Errorf("driver: store %q partition %d (state %s, stale stores %t): %w", name, q.partition, state, q.stale, ErrStoreNotAvailable)
+		}
+		return nil, fmt.Errorf("driver: store %q (state %s, stale stores %t): %w", name, state, q.stale, ErrStoreNotAvailable)
 	}
 	return stores, nil
 }
 
 // KeyQueryMetadata says where a key of a store lives (Kafka's KeyQueryMetadata): the
-// instance running the task of the key's partition, and the partition.
+// instance running the task of the key's partition, the instances holding standby replicas
+// of it (which a query with StaleStores can read), and the partition.
 type KeyQueryMetadata struct {
-	ActiveHost HostInfo
-	Partition  int32
-	Task       processor.TaskID
+	ActiveHost   HostInfo
+	StandbyHosts []HostInfo // sorted
+	Partition    int32
+	Task         processor.TaskID
 }
 
 // StreamsMetadata describes one instance of the application (Kafka's StreamsMetadata): its
-// endpoint, the stores and tasks it hosts, and the partitions it reads.
+// endpoint, the stores and tasks it hosts, and the partitions it reads; and likewise for its
+// standby replicas.
 type StreamsMetadata struct {
-	Host            HostInfo
-	StateStoreNames []string
-	Tasks           []processor.TaskID
-	TopicPartitions []changelog.TopicPartition
+	Host                   HostInfo
+	StateStoreNames        []string
+	Tasks                  []processor.TaskID
+	TopicPartitions        []changelog.TopicPartition
+	StandbyStateStoreNames []string
+	StandbyTasks           []processor.TaskID
+	StandbyTopicPartitions []changelog.TopicPartition
 }
 
 // subOfStore returns the sub-topology that owns a store.
@@ -142,6 +190,7 @@ func QueryMetadataForKey[K any](d *Driver, store string, key K, keys serde.Seria
 	d.mu.RLock()
 	n := d.subTasks[sub]
 	hosts := d.hostTasks
+	standbys := d.hostStandbys
 	d.mu.RUnlock()
 	if n == 0 {
 		return KeyQueryMetadata{}, fmt.Errorf("driver: QueryMetadataForKey(%q): %w", store, ErrNotRunning)
@@ -158,6 +207,12 @@ func QueryMetadataForKey[K any](d *Driver, store string, key K, keys serde.Seria
 			break
 		}
 	}
+	for h, tasks := range standbys {
+		if slices.Contains(tasks, md.Task) {
+			md.StandbyHosts = append(md.StandbyHosts, h)
+		}
+	}
+	slices.SortFunc(md.StandbyHosts, compareHosts)
 	return md, nil
 }
 
@@ -167,31 +222,57 @@ func QueryMetadataForKey[K any](d *Driver, store string, key K, keys serde.Seria
 func (d *Driver) AllMetadata() []StreamsMetadata {
 	d.mu.RLock()
 	hosts := d.hostTasks
+	standbys := d.hostStandbys
 	d.mu.RUnlock()
+	all := map[HostInfo]bool{}
+	for h := range hosts {
+		all[h] = true
+	}
+	for h := range standbys {
+		all[h] = true
+	}
 	var out []StreamsMetadata
-	for h, tasks := range hosts {
-		md := StreamsMetadata{Host: h, Tasks: slices.Clone(tasks)}
-		storeSet := map[string]bool{}
-		for _, id := range tasks {
-			s := d.subs[id.Subtopology]
-			if s == nil {
-				continue
-			}
-			for _, name := range s.Stores {
-				storeSet[name] = true
-			}
-			for _, topic := range s.SourceTopics {
-				md.TopicPartitions = append(md.TopicPartitions, changelog.TopicPartition{Topic: topic, Partition: id.Partition})
-			}
-		}
-		for name := range storeSet {
-			md.StateStoreNames = append(md.StateStoreNames, name)
-		}
-		sort.Strings(md.StateStoreNames)
+	for h := range all {
+		md := StreamsMetadata{Host: h, Tasks: slices.Clone(hosts[h]), StandbyTasks: slices.Clone(standbys[h])}
+		md.StateStoreNames, md.TopicPartitions = d.describeTasks(md.Tasks)
+		md.StandbyStateStoreNames, md.StandbyTopicPartitions = d.describeTasks(md.StandbyTasks)
 		out = append(out, md)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Host.String() < out[j].Host.String() })
+	sort.Slice(out, func(i, j int) bool { return compareHosts(out[i].Host, out[j].Host) < 0 })
 	return out
+}
+
+// describeTasks returns the stores of the tasks' sub-topologies, sorted, and the tasks'
+// source partitions.
+func (d *Driver) describeTasks(tasks []processor.TaskID) ([]string, []changelog.TopicPartition) {
+	storeSet := map[string]bool{}
+	var tps []changelog.TopicPartition
+	for _, id := range tasks {
+		s := d.subs[id.Subtopology]
+		if s == nil {
+			continue
+		}
+		for _, name := range s.Stores {
+			storeSet[name] = true
+		}
+		for _, topic := range s.SourceTopics {
+			tps = append(tps, changelog.TopicPartition{Topic: topic, Partition: id.Partition})
+		}
+	}
+	var names []string
+	for name := range storeSet {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, tps
+}
+
+// compareHosts orders endpoints by host, then port.
+func compareHosts(x, y HostInfo) int {
+	if c := strings.Compare(x.Host, y.Host); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.Port, y.Port)
 }
 
 // LocalTasks returns the ids of the tasks this instance runs now, sorted.

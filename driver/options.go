@@ -110,20 +110,27 @@ type config struct {
 	maxPollRecords    int
 	pollInterval      time.Duration
 	restoreBuffer     int64 // -1: the restorer's default
+	numStandby        int
+	acceptableLag     int64
+	maxWarmups        int
+	probingInterval   time.Duration
 }
 
 func defaultConfig() config {
 	return config{
-		bootstrap:      []string{"localhost:9092"},
-		stateDir:       filepath.Join(os.TempDir(), "tributary"),
-		concurrency:    runtime.GOMAXPROCS(0),
-		commitInterval: 30 * time.Second,
-		cacheMaxBytes:  10 << 20,
-		replication:    -1,
-		maxPollRecords: 1000,
-		restoreBuffer:  -1,
-		pollInterval:   100 * time.Millisecond,
-		logger:         slog.Default(),
+		bootstrap:       []string{"localhost:9092"},
+		stateDir:        filepath.Join(os.TempDir(), "tributary"),
+		concurrency:     runtime.GOMAXPROCS(0),
+		commitInterval:  30 * time.Second,
+		cacheMaxBytes:   10 << 20,
+		replication:     -1,
+		maxPollRecords:  1000,
+		restoreBuffer:   -1,
+		pollInterval:    100 * time.Millisecond,
+		logger:          slog.Default(),
+		acceptableLag:   10000,
+		maxWarmups:      2,
+		probingInterval: 10 * time.Minute,
 	}
 }
 
@@ -148,6 +155,18 @@ func (c *config) validate() error {
 		if _, err := ParseHostInfo(c.applicationServer); err != nil {
 			errs = append(errs, fmt.Errorf("ApplicationServer: %w", err))
 		}
+	}
+	if c.numStandby < 0 {
+		errs = append(errs, fmt.Errorf("NumStandbyReplicas %d: must not be negative", c.numStandby))
+	}
+	if c.acceptableLag < 0 {
+		errs = append(errs, fmt.Errorf("AcceptableRecoveryLag %d: must not be negative", c.acceptableLag))
+	}
+	if c.maxWarmups < 1 {
+		errs = append(errs, fmt.Errorf("MaxWarmupReplicas %d: must be at least 1", c.maxWarmups))
+	}
+	if c.probingInterval < time.Second {
+		errs = append(errs, fmt.Errorf("ProbingRebalanceInterval %v: must be at least 1s", c.probingInterval))
 	}
 	if c.maxPollRecords < 1 {
 		errs = append(errs, fmt.Errorf("MaxPollRecords %d: must be at least 1", c.maxPollRecords))
@@ -270,4 +289,31 @@ func MaxPollRecords(n int) Option { return optionFunc(func(c *config) { c.maxPol
 // restores record by record.
 func RestoreBufferBytes(n int64) Option {
 	return optionFunc(func(c *config) { c.restoreBuffer = max(n, 0) })
+}
+
+// NumStandbyReplicas sets num.standby.replicas, default 0: how many instances besides the
+// active one keep a replica of each stateful task, replaying its changelogs, so that a failover
+// restores only the tail. Replicas go to other instances (processes) than the active task's; with
+// fewer instances there are fewer replicas. Standby stores can be queried with [StaleStores].
+func NumStandbyReplicas(n int) Option { return optionFunc(func(c *config) { c.numStandby = n }) }
+
+// AcceptableRecoveryLag sets acceptable.recovery.lag, default 10000 (KIP-441): an instance
+// whose state for a task is at most this many changelog records behind counts as caught up and
+// can be given the active task at once; a task is never moved to an instance that is further
+// behind while a caught-up one exists. It gets a warmup replica instead.
+func AcceptableRecoveryLag(n int64) Option {
+	return optionFunc(func(c *config) { c.acceptableLag = n })
+}
+
+// MaxWarmupReplicas sets max.warmup.replicas, default 2 (KIP-441): the most warmup replicas
+// (standbys beyond NumStandbyReplicas, on an instance a task is meant to move to) handed out
+// in one assignment.
+func MaxWarmupReplicas(n int) Option { return optionFunc(func(c *config) { c.maxWarmups = n }) }
+
+// ProbingRebalanceInterval sets probing.rebalance.interval.ms, default 10 minutes (KIP-441):
+// how long after an assignment with warmup replicas a rebalance is triggered to move the
+// tasks whose warmups have caught up. A worker also triggers it as soon as all of its warmups
+// are within AcceptableRecoveryLag. At least one second.
+func ProbingRebalanceInterval(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.probingInterval = d })
 }

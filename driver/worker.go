@@ -67,6 +67,24 @@ type worker struct {
 	txnMu        sync.Mutex
 	inTxn        bool
 	topicIDCache map[string][16]byte
+
+	// Standby replicas (standby.go), all guarded by w.mu: the standby tasks, the changelog
+	// partition each replays, the client that fetches them, and the probing rebalance.
+	standbys        map[processor.TaskID]*runTask
+	sbByTP          map[changelog.TopicPartition]*sbTarget
+	sbClient        *kgo.Client
+	sbBatch         []kv.Entry
+	probeAt         time.Time
+	lastWarmupCheck time.Time
+	lastOwned       time.Time
+	// amu guards the standby part of the assignment, from the assignor to onAssigned.
+	amu         sync.Mutex
+	nextStandby []processor.TaskID
+	nextWarmup  []processor.TaskID
+	nextProbe   time.Duration
+	// posMu guards sbPos, the standbys' positions published for lag queries.
+	posMu sync.Mutex
+	sbPos map[changelog.TopicPartition]sbPosition
 }
 
 // errTaskMigrated says that the worker's group generation is gone, so its tasks may belong
@@ -121,6 +139,14 @@ type runTask struct {
 	// suspended is set from a revocation until the task is assigned back (or closed): it is
 	// committed and must not process, punctuate or write.
 	suspended bool
+	// Standby tasks only (standby.go): pos is the next changelog offset to replay per logged
+	// store's partition, cpPos the sum of pos at the last checkpoint, warmup whether the
+	// replica is a warmup. restoreFrom is set on a promoted standby: where its restoration
+	// starts.
+	pos         map[changelog.TopicPartition]int64
+	cpPos       int64
+	warmup      bool
+	restoreFrom map[changelog.TopicPartition]int64
 }
 
 // syncMetrics adds what the task dropped and processed since the last call to the driver's
@@ -151,6 +177,8 @@ func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worke
 		cache:            changelog.NewCache(cacheBytes),
 		changelogOffsets: map[changelog.TopicPartition]int64{},
 		topicIDCache:     map[string][16]byte{},
+		standbys:         map[processor.TaskID]*runTask{},
+		sbByTP:           map[changelog.TopicPartition]*sbTarget{},
 	}
 	w.log = func(msg string, args ...any) {
 		d.cfg.logger.Info(msg, append([]any{"application", d.cfg.applicationID, "worker", id}, args...)...)
@@ -159,8 +187,9 @@ func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worke
 	for _, s := range d.graph.Subtopologies {
 		subs = append(subs, assignorSubtopology{ID: s.ID, Topics: s.SourceTopics})
 	}
-	w.asg = newAssignor(subs, d.host, d.cfg.applicationID+"-"+strconv.Itoa(os.Getpid()), func(info AssignmentInfo) {
-		d.setHostTasks(info.HostTasks)
+	w.asg = newAssignor(subs, d.host, d.cfg.applicationID+"-"+strconv.Itoa(os.Getpid()), d.assignorConfig(), func(info AssignmentInfo) {
+		d.setHostTasks(info.HostTasks, info.HostStandbys)
+		w.setNextAssignment(info)
 	})
 	topics := make([]string, 0, len(d.topicSub))
 	for t := range d.topicSub {
@@ -223,10 +252,16 @@ func (w *worker) run() {
 			fatal = w.process(fetches)
 		}
 		if fatal == nil {
+			fatal = w.updateStandbys()
+		}
+		if fatal == nil {
 			fatal = w.punctuate()
 		}
 		if fatal == nil && w.commitDue() {
 			fatal = w.commit()
+			if fatal == nil {
+				fatal = w.maintainStandbys()
+			}
 		}
 		if fatal != nil && w.eos() && !errors.Is(fatal, errTaskMigrated) && fenced(fatal) {
 			fatal = fmt.Errorf("worker %d: %w (%w)", w.id, errTaskMigrated, fatal)
@@ -740,10 +775,24 @@ func (w *worker) onAssigned(clientCtx context.Context, _ *kgo.Client, assigned m
 			delete(w.tasks, id)
 		}
 	}
+	standby, warmup, probe := w.takeNextAssignment()
+	// A standby assigned active here is promoted: it restores only the tail of its changelogs.
+	var promoted []*runTask
+	for id := range want {
+		if _, ok := w.tasks[id]; !ok && w.standbys[id] != nil {
+			t, err := w.promote(id)
+			if err != nil {
+				w.releaseTask(t, false)
+				fail(err)
+				return
+			}
+			promoted = append(promoted, t)
+		}
+	}
 	// New tasks open their stores in parallel: opening a RocksDB store takes milliseconds.
 	var newIDs []processor.TaskID
 	for id := range want {
-		if _, ok := w.tasks[id]; !ok {
+		if _, ok := w.tasks[id]; !ok && !slices.ContainsFunc(promoted, func(t *runTask) bool { return t.id == id }) {
 			newIDs = append(newIDs, id)
 		}
 	}
@@ -752,7 +801,7 @@ func (w *worker) onAssigned(clientCtx context.Context, _ *kgo.Client, assigned m
 		created[i], err = w.newTask(ctx, newIDs[i])
 		return err
 	}); err != nil {
-		for _, t := range created {
+		for _, t := range append(created, promoted...) {
 			if t != nil {
 				w.closeTask(t, false)
 			}
@@ -760,6 +809,7 @@ func (w *worker) onAssigned(clientCtx context.Context, _ *kgo.Client, assigned m
 		fail(err)
 		return
 	}
+	created = append(created, promoted...)
 	for _, t := range created {
 		w.tasks[t.id] = t
 	}
@@ -802,20 +852,32 @@ func (w *worker) onAssigned(clientCtx context.Context, _ *kgo.Client, assigned m
 		fail(err)
 		return
 	}
-	owned := make([]processor.TaskID, 0, len(w.tasks))
-	for id, t := range w.tasks {
-		owned = append(owned, id)
+	for _, t := range w.tasks {
 		w.d.registerTask(t)
 	}
-	w.asg.setOwned(owned)
-	w.log("tributary: tasks assigned", "tasks", len(w.tasks), "new", len(created))
+	if err := w.syncStandbys(ctx, standby, warmup); err != nil {
+		fail(err)
+		return
+	}
+	w.probeAt = time.Time{}
+	if probe > 0 && slices.ContainsFunc(warmup, func(id processor.TaskID) bool { return w.standbys[id] != nil }) {
+		w.probeAt = time.Now().Add(probe)
+	}
+	w.reportOwned()
+	w.log("tributary: tasks assigned", "tasks", len(w.tasks), "new", len(created)-len(promoted), "promoted", len(promoted))
 	w.ready.Store(true)
 	w.d.updateRunning()
 }
 
-// newTask creates a task: its state directory (wiped when its checkpoint is missing or
-// corrupt), its stores with the changelog and cache layers, and its processors.
-func (w *worker) newTask(ctx context.Context, id processor.TaskID) (rt *runTask, err error) {
+// newTask creates an active task: its state directory (wiped when its checkpoint is missing
+// or corrupt), its stores with the changelog and cache layers, and its processors.
+func (w *worker) newTask(ctx context.Context, id processor.TaskID) (*runTask, error) {
+	return w.newTaskAs(ctx, id, false)
+}
+
+// newTaskAs creates an active task, or a standby task: a standby keeps its checkpoint under
+// exactly-once (it only ever holds committed records) and is never initialized.
+func (w *worker) newTaskAs(ctx context.Context, id processor.TaskID, standby bool) (rt *runTask, err error) {
 	d := w.d
 	sub := d.subs[id.Subtopology]
 	t := &runTask{
@@ -865,7 +927,7 @@ func (w *worker) newTask(ctx context.Context, id processor.TaskID) (rt *runTask,
 			} else if rerr := os.RemoveAll(t.dir); rerr != nil {
 				return nil, fmt.Errorf("task %s: wiping state directory: %w", id, rerr)
 			}
-		} else if w.eos() {
+		} else if w.eos() && !standby {
 			// Under exactly-once no checkpoint exists while the task runs (Kafka's
 			// ProcessorStateManager deletes it once read): if the instance crashes, the
 			// stores may hold uncommitted writes, and the missing checkpoint gets them wiped
@@ -963,7 +1025,9 @@ func (w *worker) restore(ctx context.Context, tasks []*runTask) error {
 	for _, t := range tasks {
 		for _, ls := range t.logged {
 			from := int64(0)
-			if ls.persistent {
+			if pos, ok := t.restoreFrom[ls.tp]; ok {
+				from = pos // a promoted standby: only the tail
+			} else if ls.persistent {
 				w.pmu.Lock()
 				if off, ok := w.changelogOffsets[ls.tp]; ok {
 					from = off + 1
@@ -1006,6 +1070,7 @@ func (w *worker) restore(ctx context.Context, tasks []*runTask) error {
 		w.pmu.Unlock()
 	}
 	for _, t := range tasks {
+		t.restoreFrom = nil
 		if err := t.task.Init(); err != nil {
 			return err
 		}
@@ -1046,6 +1111,7 @@ func (w *worker) shutdown(clean bool) {
 	if w.d.crashed.Load() {
 		// A simulated crash (tests): no commit, no abort, no checkpoint.
 		w.releaseAll(false)
+		w.closeStandbys(false)
 		w.mu.Unlock()
 		w.ready.Store(false)
 		w.closeClients()
@@ -1066,6 +1132,7 @@ func (w *worker) shutdown(clean bool) {
 		}
 	}
 	w.releaseAll(clean)
+	w.closeStandbys(true)
 	w.mu.Unlock()
 	w.ready.Store(false)
 	w.closeClients()

@@ -1,0 +1,174 @@
+package driver_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tributary-go/tributary/cursor"
+	"github.com/tributary-go/tributary/driver"
+	"github.com/tributary-go/tributary/examples/wordcount"
+	"github.com/tributary-go/tributary/serde"
+)
+
+// staleContents reads the whole word-count store of one instance, standbys included
+// (StaleStores).
+func staleContents(t *testing.T, d *driver.Driver, opts ...driver.StoreQueryOption) (map[string]int64, error) {
+	t.Helper()
+	s, err := driver.KeyValueStore[string, int64](d, wordcount.StoreName, append([]driver.StoreQueryOption{driver.StaleStores()}, opts...)...)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.All()
+	if err != nil {
+		return nil, err
+	}
+	got := map[string]int64{}
+	for k, v := range cursor.All(c) {
+		got[k] = v
+	}
+	return got, c.Err()
+}
+
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// Standby replicas (num.standby.replicas=1) on two instances: every stateful task is active on
+// one instance and a standby on the other, which keeps replaying its changelog, so each
+// instance can answer for every key with StaleStores (KIP-535); KeyQueryMetadata names the
+// standby host; the lags reach 0. When the first instance leaves, the second promotes its
+// standbys and restores only the changelogs' tails, not the whole state.
+func TestStandbyReplicas(t *testing.T) {
+	for _, g := range []driver.ProcessingGuarantee{driver.AtLeastOnce, driver.ExactlyOnceV2} {
+		t.Run(g.String(), func(t *testing.T) { testStandbyReplicas(t, g) })
+	}
+}
+
+func testStandbyReplicas(t *testing.T, g driver.ProcessingGuarantee) {
+	c := newCluster(t)
+	truth := map[string]int64{}
+	produceLines(t, c, lines(400, 7), truth)
+	ln1, ln2 := listen(t), listen(t)
+	opts := []driver.Option{driver.NumStandbyReplicas(1), driver.Concurrency(1), driver.Guarantee(g), driver.Logger(discardLogger())}
+	d1 := start(t, c, t.TempDir(), append(opts, driver.ApplicationServer(ln1.Addr().String()))...)
+	eventually(t, "first instance alone", 30*time.Second, func() string { return diffCounts(storeContents(t, d1), truth) })
+	if sb := d1.LocalStandbyTasks(); len(sb) != 0 {
+		t.Errorf("a lone instance holds standbys %v; want none (no other instance to put them on)", sb)
+	}
+
+	restored := &countingListener{}
+	d2 := start(t, c, t.TempDir(), append(opts, driver.ApplicationServer(ln2.Addr().String()), driver.RestoreListener(restored))...)
+	produceLines(t, c, lines(200, 8), truth)
+	eventually(t, "both instances running with standbys", 60*time.Second, func() string {
+		if d1.State() != driver.Running || d2.State() != driver.Running || len(d1.LocalStandbyTasks()) == 0 || len(d2.LocalStandbyTasks()) == 0 {
+			return fmt.Sprintf("states %s/%s, tasks %v/%v, standbys %v/%v", d1.State(), d2.State(), d1.LocalTasks(), d2.LocalTasks(), d1.LocalStandbyTasks(), d2.LocalStandbyTasks())
+		}
+		return ""
+	})
+	// The count sub-topology (1) has four tasks; each is active on one instance and a standby
+	// on the other. The stateless sub-topology (0) has no standbys.
+	for _, d := range []*driver.Driver{d1, d2} {
+		for _, id := range d.LocalStandbyTasks() {
+			if id.Subtopology != 1 {
+				t.Errorf("standby %s of the stateless sub-topology", id)
+			}
+			if slices.Contains(d.LocalTasks(), id) {
+				t.Errorf("task %s both active and standby on one instance", id)
+			}
+		}
+	}
+	eventually(t, "every instance answers for every key from its actives and standbys", 30*time.Second, func() string {
+		for i, d := range []*driver.Driver{d1, d2} {
+			got, err := staleContents(t, d)
+			if err != nil {
+				return err.Error()
+			}
+			if diff := diffCounts(got, truth); diff != "" {
+				return fmt.Sprintf("instance %d: %s", i+1, diff)
+			}
+		}
+		return ""
+	})
+	// Without StaleStores the two instances together hold every key once.
+	if diff := diffCounts(storeContents(t, d1, d2), truth); diff != "" {
+		t.Errorf("active stores: %s", diff)
+	}
+	// KeyQueryMetadata: the active host and the other instance as the standby host.
+	for w := range truth {
+		md, err := driver.QueryMetadataForKey(d1, wordcount.StoreName, w, serde.String)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if md.ActiveHost == (driver.HostInfo{}) || len(md.StandbyHosts) != 1 || md.StandbyHosts[0] == md.ActiveHost {
+			t.Errorf("QueryMetadataForKey(%q) = %+v, want an active host and the other one as standby", w, md)
+		}
+	}
+	for _, md := range d1.AllMetadata() {
+		if len(md.StandbyTasks) == 0 || !slices.Equal(md.StandbyStateStoreNames, []string{wordcount.StoreName}) {
+			t.Errorf("AllMetadata: %+v, want standby tasks of store %s", md, wordcount.StoreName)
+		}
+	}
+	// A partition held as a standby only: readable with StaleStores, not without.
+	sb := d2.LocalStandbyTasks()[0]
+	if _, err := driver.KeyValueStore[string, int64](d2, wordcount.StoreName, driver.Partition(sb.Partition)); !errors.Is(err, driver.ErrStoreNotAvailable) {
+		t.Errorf("query of standby-only partition %d without StaleStores: err = %v, want ErrStoreNotAvailable", sb.Partition, err)
+	}
+	if _, err := staleContents(t, d2, driver.Partition(sb.Partition)); err != nil {
+		t.Errorf("query of standby partition %d with StaleStores: %v", sb.Partition, err)
+	}
+	// Lags (KIP-535): every partition of the store, active or standby, caught up.
+	var changelogRecords int64
+	eventually(t, "lags reach 0", 30*time.Second, func() string {
+		changelogRecords = 0
+		for i, d := range []*driver.Driver{d1, d2} {
+			lags, err := d.AllLocalStorePartitionLags(context.Background())
+			if err != nil {
+				return err.Error()
+			}
+			parts := lags[wordcount.StoreName]
+			if len(parts) != partitions {
+				return fmt.Sprintf("instance %d: lags %v, want all %d partitions", i+1, lags, partitions)
+			}
+			for p, li := range parts {
+				if li.OffsetLag != 0 || li.CurrentOffsetPosition != li.EndOffsetPosition {
+					return fmt.Sprintf("instance %d partition %d: %+v", i+1, p, li)
+				}
+				if i == 1 {
+					changelogRecords += li.EndOffsetPosition
+				}
+			}
+		}
+		return ""
+	})
+
+	// Failover: d1 leaves; d2 promotes its standbys, restoring only what they had not replayed.
+	before := restored.restored.Load()
+	if err := d1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "second instance takes every task", 60*time.Second, func() string {
+		if d2.State() != driver.Running || len(d2.LocalTasks()) != 2*partitions {
+			return fmt.Sprintf("state %s, tasks %v, standbys %v", d2.State(), d2.LocalTasks(), d2.LocalStandbyTasks())
+		}
+		return ""
+	})
+	tail := restored.restored.Load() - before
+	t.Logf("failover restored %d changelog records of %d", tail, changelogRecords)
+	if changelogRecords == 0 || tail*10 > changelogRecords {
+		t.Errorf("failover restored %d changelog records of %d: want only the tail (under 10%%)", tail, changelogRecords)
+	}
+	produceLines(t, c, lines(100, 9), truth)
+	eventually(t, "counts after failover", 30*time.Second, func() string { return diffCounts(storeContents(t, d2), truth) })
+	eventually(t, "output after failover", 30*time.Second, func() string { return diffCounts(latestOutput(t, c), truth) })
+}
