@@ -37,7 +37,9 @@ const ForwardedHeader = "X-Tributary-Forwarded"
 //	/metadata                         AllMetadata
 //
 // A key lookup for a key whose task runs on another instance is forwarded to that instance's
-// application.server endpoint. A range or all query gathers the entries of every instance
+// application.server endpoint. A single-key route with stale=true may be answered from a
+// standby replica (Kafka's enableStaleStores, KIP-535): here if this instance holds one, else
+// by the active host or, when there is none, a standby host. A range or all query gathers the entries of every instance
 // (add local=true for this instance's only) and returns them sorted by serialized key.
 type QueryHandler struct {
 	d      *Driver
@@ -242,7 +244,7 @@ func (rt *sessionStoreRoute[K, AGG]) sessions(w http.ResponseWriter, r *http.Req
 	if rt.h.forwardKey(w, r, rt.name, func() (KeyQueryMetadata, error) { return QueryMetadataForKey(rt.h.d, rt.name, k, rt.keys) }) {
 		return
 	}
-	s, err := SessionStore[K, AGG](rt.h.d, rt.name)
+	s, err := SessionStore[K, AGG](rt.h.d, rt.name, staleOpts(r)...)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, err)
 		return
@@ -288,7 +290,7 @@ func (rt *windowStoreRoute[K, V]) windows(w http.ResponseWriter, r *http.Request
 		if rt.h.forwardKey(w, r, rt.name, func() (KeyQueryMetadata, error) { return QueryMetadataForKey(d, rt.name, k, rt.keys) }) {
 			return
 		}
-		s, err := WindowStore[K, V](d, rt.name)
+		s, err := WindowStore[K, V](d, rt.name, staleOpts(r)...)
 		if err != nil {
 			writeError(w, http.StatusServiceUnavailable, err)
 			return
@@ -336,17 +338,44 @@ func (rt *windowStoreRoute[K, V]) windows(w http.ResponseWriter, r *http.Request
 }
 
 // forwardKey forwards the request to the instance that hosts the key (per md), unless it
-// was forwarded already or the key lives here; it reports whether it answered.
+// was forwarded already or the key lives here; it reports whether it answered. With
+// stale=true a key whose task this instance holds as a standby is answered here, and a key
+// without an active host goes to a standby host.
 func (h *QueryHandler) forwardKey(w http.ResponseWriter, r *http.Request, _ string, md func() (KeyQueryMetadata, error)) bool {
 	if r.Header.Get(ForwardedHeader) != "" {
 		return false
 	}
 	m, err := md()
-	if err != nil || m.ActiveHost == (HostInfo{}) || m.ActiveHost == h.d.host {
+	if err != nil {
 		return false
 	}
-	h.forward(w, r, m.ActiveHost)
+	stale := len(staleOpts(r)) > 0
+	if stale && h.d.holdsTask(m.Task) {
+		return false
+	}
+	target := m.ActiveHost
+	if target == (HostInfo{}) && stale {
+		for _, sh := range m.StandbyHosts {
+			if sh != h.d.host {
+				target = sh
+				break
+			}
+		}
+	}
+	if target == (HostInfo{}) || target == h.d.host {
+		return false
+	}
+	h.forward(w, r, target)
 	return true
+}
+
+// staleOpts returns StaleStores when the request asks for stale=true (KIP-535), for the
+// single-key routes.
+func staleOpts(r *http.Request) []StoreQueryOption {
+	if r.URL.Query().Get("stale") == "true" {
+		return []StoreQueryOption{StaleStores()}
+	}
+	return nil
 }
 
 type entry[K, V any] struct {
@@ -364,7 +393,7 @@ func (rt *kvRoute[K, V]) get(w http.ResponseWriter, r *http.Request, raw string)
 	if rt.h.forwardKey(w, r, rt.name, func() (KeyQueryMetadata, error) { return QueryMetadataForKey(d, rt.name, k, rt.keys) }) {
 		return
 	}
-	s, err := KeyValueStore[K, V](d, rt.name)
+	s, err := KeyValueStore[K, V](d, rt.name, staleOpts(r)...)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, err)
 		return

@@ -645,3 +645,12 @@ func (d *Driver) assignorConfig() asgConfig {
 		},
 	}
 }
+
+// holdsTask reports whether this instance holds task id, active or standby.
+func (d *Driver) holdsTask(id processor.TaskID) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	_, active := d.tasks[id]
+	_, standby := d.standbys[id]
+	return active || standby
+}

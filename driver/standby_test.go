@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -40,7 +41,6 @@ func listen(t *testing.T) net.Listener {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
 	return ln
 }
 
@@ -62,6 +62,7 @@ func testStandbyReplicas(t *testing.T, g driver.ProcessingGuarantee) {
 	ln1, ln2 := listen(t), listen(t)
 	opts := []driver.Option{driver.NumStandbyReplicas(1), driver.Concurrency(1), driver.Guarantee(g), driver.Logger(discardLogger())}
 	d1 := start(t, c, t.TempDir(), append(opts, driver.ApplicationServer(ln1.Addr().String()))...)
+	serveQueries(t, d1, ln1)
 	eventually(t, "first instance alone", 30*time.Second, func() string { return diffCounts(storeContents(t, d1), truth) })
 	if sb := d1.LocalStandbyTasks(); len(sb) != 0 {
 		t.Errorf("a lone instance holds standbys %v; want none (no other instance to put them on)", sb)
@@ -69,6 +70,7 @@ func testStandbyReplicas(t *testing.T, g driver.ProcessingGuarantee) {
 
 	restored := &countingListener{}
 	d2 := start(t, c, t.TempDir(), append(opts, driver.ApplicationServer(ln2.Addr().String()), driver.RestoreListener(restored))...)
+	serveQueries(t, d2, ln2)
 	produceLines(t, c, lines(200, 8), truth)
 	eventually(t, "both instances running with standbys", 60*time.Second, func() string {
 		if d1.State() != driver.Running || d2.State() != driver.Running || len(d1.LocalStandbyTasks()) == 0 || len(d2.LocalStandbyTasks()) == 0 {
@@ -100,6 +102,16 @@ func testStandbyReplicas(t *testing.T, g driver.ProcessingGuarantee) {
 		}
 		return ""
 	})
+	// Over HTTP, stale=true answers every key from the second instance's own replicas.
+	for w, n := range truth {
+		var got struct {
+			Key   string `json:"key"`
+			Value int64  `json:"value"`
+		}
+		if code := getJSON(t, "http://"+ln2.Addr().String()+"/stores/Counts/keys/"+w+"?stale=true", &got); code != http.StatusOK || got.Value != n {
+			t.Errorf("GET keys/%s?stale=true = %d %+v, want %d", w, code, got, n)
+		}
+	}
 	// Without StaleStores the two instances together hold every key once.
 	if diff := diffCounts(storeContents(t, d1, d2), truth); diff != "" {
 		t.Errorf("active stores: %s", diff)
