@@ -38,6 +38,7 @@ bench: setup
 ## bench-runtime: the Kafka runtime's benchmarks on an in-process kfake broker (issue 4 in BENCHMARKS.md)
 bench-runtime: setup
 	go test ./driver -run '^$$' -bench 'CountByKey|RawConsume' -benchtime=5x -count=$(BENCHCOUNT) | tee bench-runtime.txt
+	go test ./driver -run '^$$' -bench 'Failover' -benchtime=1x -count=$(BENCHCOUNT) | tee -a bench-runtime.txt
 	go test ./changelog -run '^$$' -bench 'Restore1M|RawConsume1M|Write1M' -benchtime=1x -count=$(BENCHCOUNT) | tee -a bench-runtime.txt
 
 ## bench-peers: count-by-key, Tributary vs goka on one in-process kfake broker (issue 8 in BENCHMARKS.md; its own module in bench/peers, not run in CI)
