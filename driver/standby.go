@@ -374,7 +374,7 @@ type sbPosition struct {
 	pos   int64
 }
 
-// maintainStandbys runs after a commit: it checkpoints the standbys that moved far enough,
+// maintainStandbys runs every loop: it checkpoints the standbys that moved far enough,
 // refreshes the task offset sums the worker reports to the group, and triggers the probing
 // rebalance once the worker's warmups have caught up or the probing interval is over. The
 // caller holds w.mu.

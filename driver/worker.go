@@ -259,9 +259,9 @@ func (w *worker) run() {
 		}
 		if fatal == nil && w.commitDue() {
 			fatal = w.commit()
-			if fatal == nil {
-				fatal = w.maintainStandbys()
-			}
+		}
+		if fatal == nil {
+			fatal = w.maintainStandbys()
 		}
 		if fatal != nil && w.eos() && !errors.Is(fatal, errTaskMigrated) && fenced(fatal) {
 			fatal = fmt.Errorf("worker %d: %w (%w)", w.id, errTaskMigrated, fatal)
