@@ -75,3 +75,66 @@ func ExampleNew() {
 	// hello: 2 (partition 1)
 	// NOT_RUNNING
 }
+
+// Two instances with one standby replica per task: each can answer for every key when
+// asked for stale stores (KIP-535), from its active tasks and its standbys.
+func ExampleStaleStores() {
+	cluster, err := testutil.NewCluster()
+	if err != nil {
+		panic(err)
+	}
+	defer cluster.Close()
+	for _, t := range []string{wordcount.InputTopic, wordcount.WordsTopic, wordcount.OutputTopic} {
+		if err := cluster.CreateTopic(t, 2, nil); err != nil {
+			panic(err)
+		}
+	}
+	ctx := context.Background()
+	if err := cluster.Produce(ctx,
+		&kgo.Record{Topic: wordcount.InputTopic, Value: []byte("hello kafka streams")},
+		&kgo.Record{Topic: wordcount.InputTopic, Value: []byte("hello go")},
+	); err != nil {
+		panic(err)
+	}
+	top, err := wordcount.Partitioned(kv.InMemorySupplier(wordcount.StoreName))
+	if err != nil {
+		panic(err)
+	}
+	var instances []*driver.Driver
+	for range 2 {
+		dir, _ := os.MkdirTemp("", "example-")
+		defer os.RemoveAll(dir)
+		d, err := driver.New(top,
+			driver.ApplicationID("example-standby"),
+			driver.BootstrapServers(cluster.Addrs()...),
+			driver.StateDir(dir),
+			driver.Concurrency(1),
+			driver.NumStandbyReplicas(1),
+			driver.CommitInterval(100*time.Millisecond),
+			driver.Logger(slog.New(slog.DiscardHandler)),
+		)
+		if err != nil {
+			panic(err)
+		}
+		if err := d.Start(ctx); err != nil {
+			panic(err)
+		}
+		defer d.Close()
+		instances = append(instances, d)
+	}
+	for i, d := range instances {
+		for {
+			counts, err := driver.KeyValueStore[string, int64](d, wordcount.StoreName, driver.StaleStores())
+			if err == nil && len(d.LocalStandbyTasks()) > 0 {
+				if n, ok, _ := counts.Get("hello"); ok && n == 2 {
+					fmt.Printf("instance %d: hello: %d\n", i+1, n)
+					break
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// Output:
+	// instance 1: hello: 2
+	// instance 2: hello: 2
+}
