@@ -68,8 +68,8 @@ type Driver struct {
 	top   *topology.Topology
 	graph *engine.Graph
 	host  HostInfo
-	// processID is the instance's process id, in the transactional ids under
-	// exactly_once_v2 (see processIdentity).
+	// processID is the instance's process id, in the group subscriptions and in the
+	// transactional ids under exactly_once_v2 (see processIdentity).
 	processID string
 
 	// topicSub maps each source topic to its sub-topology; subTasks is each
@@ -195,13 +195,14 @@ func New(t *topology.Topology, opts ...Option) (*Driver, error) {
 		topicSub: map[string]int{}, subs: map[int]*engine.Subtopology{}, subTasks: map[int]int{},
 		tasks: map[processor.TaskID]*runTask{}, standbys: map[processor.TaskID]*runTask{}, done: make(chan struct{}),
 	}
-	if cfg.guarantee == ExactlyOnceV2 {
-		pid, err := processIdentity(filepath.Join(cfg.stateDir, cfg.applicationID))
-		if err != nil {
-			return nil, fmt.Errorf("driver: process id: %w", err)
-		}
-		d.processID = pid
+	// The process id (Kafka's StateDirectory.initializeProcessId) names the instance in the
+	// group's subscriptions, so that standbys go to other instances, and in the
+	// transactional ids under exactly_once_v2; it survives restarts.
+	pid, err := processIdentity(filepath.Join(cfg.stateDir, cfg.applicationID))
+	if err != nil {
+		return nil, fmt.Errorf("driver: process id: %w", err)
 	}
+	d.processID = pid
 	d.runCtx, d.cancel = context.WithCancel(context.Background())
 	if cfg.applicationServer != "" {
 		d.host, _ = ParseHostInfo(cfg.applicationServer)

@@ -64,7 +64,9 @@ type LagInfo struct {
 	CurrentOffsetPosition int64
 	// EndOffsetPosition is the changelog partition's end offset.
 	EndOffsetPosition int64
-	// OffsetLag is EndOffsetPosition - CurrentOffsetPosition, never negative.
+	// OffsetLag is EndOffsetPosition - CurrentOffsetPosition, never negative. Under
+	// exactly-once a caught-up standby reads 1: its position stops before the changelog's
+	// last commit marker, which a read_committed consumer never sees as a record.
 	OffsetLag int64
 }
 

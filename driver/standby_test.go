@@ -141,6 +141,10 @@ func testStandbyReplicas(t *testing.T, g driver.ProcessingGuarantee) {
 	}
 	// Lags (KIP-535): every partition of the store, active or standby, caught up.
 	var changelogRecords int64
+	markerLag := int64(0)
+	if g == driver.ExactlyOnceV2 {
+		markerLag = 1
+	}
 	eventually(t, "lags reach 0", 30*time.Second, func() string {
 		changelogRecords = 0
 		for i, d := range []*driver.Driver{d1, d2} {
@@ -153,7 +157,9 @@ func testStandbyReplicas(t *testing.T, g driver.ProcessingGuarantee) {
 				return fmt.Sprintf("instance %d: lags %v, want all %d partitions", i+1, lags, partitions)
 			}
 			for p, li := range parts {
-				if li.OffsetLag != 0 || li.CurrentOffsetPosition != li.EndOffsetPosition {
+				// Under exactly-once a caught-up replica stands before the changelog's last
+				// commit marker: a read_committed consumer never sees it as a record.
+				if li.OffsetLag > markerLag || li.CurrentOffsetPosition+li.OffsetLag != li.EndOffsetPosition {
 					return fmt.Sprintf("instance %d partition %d: %+v", i+1, p, li)
 				}
 				if i == 1 {

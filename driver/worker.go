@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -187,7 +186,7 @@ func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worke
 	for _, s := range d.graph.Subtopologies {
 		subs = append(subs, assignorSubtopology{ID: s.ID, Topics: s.SourceTopics})
 	}
-	w.asg = newAssignor(subs, d.host, d.cfg.applicationID+"-"+strconv.Itoa(os.Getpid()), d.assignorConfig(), func(info AssignmentInfo) {
+	w.asg = newAssignor(subs, d.host, d.processID, d.assignorConfig(), func(info AssignmentInfo) {
 		d.setHostTasks(info.HostTasks, info.HostStandbys)
 		w.setNextAssignment(info)
 	})
