@@ -25,7 +25,7 @@ type asgTestMember struct {
 
 func asgNewTestMember(id string, subs []assignorSubtopology, ep HostInfo, processID string) *asgTestMember {
 	m := &asgTestMember{id: id}
-	m.a = newAssignor(subs, ep, processID, func(info AssignmentInfo) {
+	m.a = newAssignor(subs, ep, processID, asgConfig{}, func(info AssignmentInfo) {
 		m.info = info
 		m.assigned++
 	})
@@ -196,7 +196,7 @@ func asgCheck(t *testing.T, subs []assignorSubtopology, brokerTopics map[string]
 // asgFeedBack makes every member claim the tasks it was just assigned, as the runtime does.
 func asgFeedBack(members ...*asgTestMember) {
 	for _, m := range members {
-		m.a.setOwned(m.info.Active)
+		m.a.setOwned(m.info.Active, nil)
 	}
 }
 
@@ -370,9 +370,9 @@ func TestAssignorSameProcessMembers(t *testing.T) {
 func TestAssignorConflictingClaims(t *testing.T) {
 	ms := asgThreeMembers(asgOneSub)
 	// m2 and m1 both claim 0_1 and 0_2: m1, first in member order, keeps them.
-	ms[2].a.setOwned(asgTasks("0_2", "0_1"))
-	ms[1].a.setOwned(asgTasks("0_1", "0_2", "0_5"))
-	ms[0].a.setOwned(asgTasks("0_7", "0_99", "5_0")) // tasks that no longer exist are ignored
+	ms[2].a.setOwned(asgTasks("0_2", "0_1"), nil)
+	ms[1].a.setOwned(asgTasks("0_1", "0_2", "0_5"), nil)
+	ms[0].a.setOwned(asgTasks("0_7", "0_99", "5_0"), nil) // tasks that no longer exist are ignored
 	asgMustRebalance(t, 1, asgOneSubTopics, ms...)
 	owner := asgCheck(t, asgOneSub, asgOneSubTopics, ms...)
 	for task, want := range map[string]string{"0_1": "m1", "0_2": "m1", "0_5": "m1", "0_7": "m0"} {
@@ -432,7 +432,7 @@ func TestAssignorRandomized(t *testing.T) {
 					}
 				}
 			}
-			m.a.setOwned(owned)
+			m.a.setOwned(owned, nil)
 			for _, task := range owned {
 				if _, ok := first[task]; !ok {
 					first[task] = m.id
@@ -486,7 +486,7 @@ func TestAssignorCopartitionMismatch(t *testing.T) {
 }
 
 func TestAssignorBadMemberMetadata(t *testing.T) {
-	a := newAssignor(asgOneSub, HostInfo{}, "p", nil)
+	a := newAssignor(asgOneSub, HostInfo{}, "p", asgConfig{}, nil)
 	good := kmsg.NewJoinGroupResponseMember()
 	good.MemberID = "good"
 	good.ProtocolMetadata = a.JoinGroupMetadata([]string{"orders"}, nil, 0)
@@ -521,7 +521,7 @@ func TestAssignorBadMemberMetadata(t *testing.T) {
 
 func TestAssignorBadAssignment(t *testing.T) {
 	called := false
-	a := newAssignor(asgOneSub, HostInfo{}, "p", func(AssignmentInfo) { called = true })
+	a := newAssignor(asgOneSub, HostInfo{}, "p", asgConfig{}, func(AssignmentInfo) { called = true })
 	info := AssignmentInfo{
 		Generation: 3,
 		Active:     asgTasks("0_1", "0_4"),
@@ -571,15 +571,16 @@ func TestAssignorBadAssignment(t *testing.T) {
 
 // TestAssignorNewerVersions: a later version appends fields, which this version ignores.
 func TestAssignorNewerVersions(t *testing.T) {
-	sub := asgSubscription{processID: "proc", endpoint: HostInfo{"h", 80}, owned: asgTasks("0_1", "2_3")}
+	sub := asgSubscription{processID: "proc", endpoint: HostInfo{"h", 80}, owned: asgTasks("0_1", "2_3"),
+		offsetSums: map[processor.TaskID]int64{{Subtopology: 1, Partition: 2}: 77}}
 	enc := append(sub.appendTo(nil), 0xde, 0xad)
 	if _, err := asgDecodeSubscription(enc); err == nil || !strings.Contains(err.Error(), "trailing") {
-		t.Errorf("version 1 with trailing bytes: err = %v", err)
+		t.Errorf("version 2 with trailing bytes: err = %v", err)
 	}
-	enc[0] = 2
+	enc[0] = 3
 	got, err := asgDecodeSubscription(enc)
 	if err != nil || !reflect.DeepEqual(got, sub) {
-		t.Errorf("version 2 subscription: %+v %v, want %+v", got, err, sub)
+		t.Errorf("version 3 subscription: %+v %v, want %+v", got, err, sub)
 	}
 
 	info := AssignmentInfo{Generation: -5, Active: asgTasks("1_0"), HostTasks: map[HostInfo][]processor.TaskID{{"h", 80}: asgTasks("1_0")}}
@@ -594,8 +595,8 @@ func TestAssignorNewerVersions(t *testing.T) {
 // TestAssignorRackMetadata: kgo rewrites the join metadata as version 3 with the member's rack
 // when the client has one; the balancer must still read it.
 func TestAssignorRackMetadata(t *testing.T) {
-	a := newAssignor(asgOneSub, HostInfo{"h", 1}, "p", nil)
-	a.setOwned(asgTasks("0_2"))
+	a := newAssignor(asgOneSub, HostInfo{"h", 1}, "p", asgConfig{}, nil)
+	a.setOwned(asgTasks("0_2"), nil)
 	var meta kmsg.ConsumerMemberMetadata
 	if err := meta.ReadFrom(a.JoinGroupMetadata([]string{"orders", "payments"}, nil, 4)); err != nil {
 		t.Fatal(err)
@@ -615,13 +616,13 @@ func TestAssignorRackMetadata(t *testing.T) {
 }
 
 func TestAssignorJoinMetadata(t *testing.T) {
-	a := newAssignor(asgTwoSubs, HostInfo{"::1", 80}, "proc-1", nil)
+	a := newAssignor(asgTwoSubs, HostInfo{"::1", 80}, "proc-1", asgConfig{}, nil)
 	if a.ProtocolName() != "tributary" || a.IsCooperative() {
 		t.Errorf("protocol %q cooperative %v, want tributary, eager", a.ProtocolName(), a.IsCooperative())
 	}
-	a.setOwned(asgTasks("1_3", "0_2", "1_3", "0_0"))
+	a.setOwned(asgTasks("1_3", "0_2", "1_3", "0_0"), nil)
 	first := a.JoinGroupMetadata([]string{"clicks", "profiles", "users"}, nil, 1)
-	a.setOwned(asgTasks("0_0", "0_2", "1_3"))
+	a.setOwned(asgTasks("0_0", "0_2", "1_3"), nil)
 	second := a.JoinGroupMetadata([]string{"clicks", "profiles", "users"}, map[string][]int32{"clicks": {0}}, 2)
 	if !slices.Equal(first, second) {
 		t.Errorf("join metadata differs for the same owned tasks:\n%x\n%x", first, second)
@@ -641,7 +642,7 @@ func TestAssignorJoinMetadata(t *testing.T) {
 }
 
 func TestAssignorMergesSubtopologies(t *testing.T) {
-	a := newAssignor([]assignorSubtopology{{ID: 1, Topics: []string{"b"}}, {ID: 0, Topics: []string{"a"}}, {ID: 1, Topics: []string{"c", "b"}}}, HostInfo{}, "p", nil)
+	a := newAssignor([]assignorSubtopology{{ID: 1, Topics: []string{"b"}}, {ID: 0, Topics: []string{"a"}}, {ID: 1, Topics: []string{"c", "b"}}}, HostInfo{}, "p", asgConfig{}, nil)
 	want := []assignorSubtopology{{ID: 0, Topics: []string{"a"}}, {ID: 1, Topics: []string{"b", "c"}}}
 	if !reflect.DeepEqual(a.subs, want) {
 		t.Errorf("subs %v, want %v", a.subs, want)
@@ -649,7 +650,7 @@ func TestAssignorMergesSubtopologies(t *testing.T) {
 }
 
 func TestAssignorNoMembers(t *testing.T) {
-	a := newAssignor(asgOneSub, HostInfo{}, "p", nil)
+	a := newAssignor(asgOneSub, HostInfo{}, "p", asgConfig{}, nil)
 	mb, topics, err := a.MemberBalancer(nil)
 	if err != nil || len(topics) != 2 {
 		t.Fatalf("MemberBalancer(nil): %v %v", topics, err)
@@ -697,11 +698,11 @@ func FuzzAssignorDecode(f *testing.F) {
 	kassn.Topics = []kmsg.ConsumerMemberAssignmentTopic{{Topic: "orders", Partitions: []int32{1}}}
 	kassn.UserData = asgAppendAssignmentInfo(nil, &info)
 	f.Add(kassn.AppendTo(nil))
-	f.Add(newAssignor(asgOneSub, HostInfo{"h", 1}, "p", nil).JoinGroupMetadata([]string{"orders"}, nil, 0))
+	f.Add(newAssignor(asgOneSub, HostInfo{"h", 1}, "p", asgConfig{}, nil).JoinGroupMetadata([]string{"orders"}, nil, 0))
 	f.Add([]byte{})
 	f.Add([]byte{2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
 
-	a := newAssignor(asgOneSub, HostInfo{}, "p", func(AssignmentInfo) {})
+	a := newAssignor(asgOneSub, HostInfo{}, "p", asgConfig{}, func(AssignmentInfo) {})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if s, err := asgDecodeSubscription(data); err == nil {
 			again, err := asgDecodeSubscription(s.appendTo(nil))

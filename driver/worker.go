@@ -159,7 +159,7 @@ func newWorker(d *Driver, id int, ctx context.Context, cacheBytes int64) (*worke
 	for _, s := range d.graph.Subtopologies {
 		subs = append(subs, assignorSubtopology{ID: s.ID, Topics: s.SourceTopics})
 	}
-	w.asg = newAssignor(subs, d.host, d.cfg.applicationID+"-"+strconv.Itoa(os.Getpid()), func(info AssignmentInfo) {
+	w.asg = newAssignor(subs, d.host, d.cfg.applicationID+"-"+strconv.Itoa(os.Getpid()), asgConfig{}, func(info AssignmentInfo) {
 		d.setHostTasks(info.HostTasks)
 	})
 	topics := make([]string, 0, len(d.topicSub))
@@ -807,7 +807,7 @@ func (w *worker) onAssigned(clientCtx context.Context, _ *kgo.Client, assigned m
 		owned = append(owned, id)
 		w.d.registerTask(t)
 	}
-	w.asg.setOwned(owned)
+	w.asg.setOwned(owned, nil)
 	w.log("tributary: tasks assigned", "tasks", len(w.tasks), "new", len(created))
 	w.ready.Store(true)
 	w.d.updateRunning()
