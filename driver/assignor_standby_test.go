@@ -550,6 +550,7 @@ func TestAssignorNoWarmupsConfigured(t *testing.T) {
 // claims, offset sums and configurations.
 func TestAssignorReplicasRandomized(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
+	var withWarmups, withStandbys, balancedChecks int
 	for iter := range 400 {
 		nSubs := 1 + rng.IntN(3)
 		var subs []assignorSubtopology
@@ -622,8 +623,23 @@ func TestAssignorReplicasRandomized(t *testing.T) {
 					t.Errorf("task %s: %d standbys %v, want %d", task, got, standbys[task], want)
 				}
 			}
-			if active, _ := asgCounts(ms...); allCaughtUp && asgSpread(active) > 1 {
-				t.Errorf("every process caught up, but actives %v", active)
+			if active, _ := asgCounts(ms...); allCaughtUp && len(tasks) > 0 {
+				balancedChecks++
+				if asgSpread(active) > 1 {
+					t.Errorf("every process caught up, but actives %v", active)
+				}
+			}
+			for _, m := range ms {
+				if len(m.info.Warmup) > 0 {
+					withWarmups++
+					break
+				}
+			}
+			for _, m := range ms {
+				if len(m.info.Standby) > len(m.info.Warmup) {
+					withStandbys++
+					break
+				}
 			}
 			// Deterministic: the same input balances the same way.
 			first := make([]AssignmentInfo, len(ms))
@@ -641,6 +657,11 @@ func TestAssignorReplicasRandomized(t *testing.T) {
 			return
 		}
 	}
+	// The random cases cover what they are meant to.
+	if withWarmups < 10 || withStandbys < 50 || balancedChecks < 20 {
+		t.Errorf("%d groups with warmups, %d with standbys, %d all caught up: too few", withWarmups, withStandbys, balancedChecks)
+	}
+	t.Logf("%d groups with warmups, %d with standbys, %d all caught up", withWarmups, withStandbys, balancedChecks)
 }
 
 func TestAssignorEncodingV2(t *testing.T) {
@@ -782,5 +803,42 @@ func TestAssignorSetOwnedSums(t *testing.T) {
 		offsetSums: map[processor.TaskID]int64{{Subtopology: 0, Partition: 3}: 7}}
 	if err != nil || !reflect.DeepEqual(sub, want) {
 		t.Errorf("subscription %+v %v, want %+v (sums of active tasks dropped)", sub, err, want)
+	}
+}
+
+// BenchmarkAssignStandby is BenchmarkAssign with every sub-topology stateful, two standbys per
+// task and reported offset sums.
+func BenchmarkAssignStandby(b *testing.B) {
+	subs := []assignorSubtopology{
+		{ID: 0, Topics: []string{"a"}},
+		{ID: 1, Topics: []string{"b", "c"}},
+		{ID: 2, Topics: []string{"d"}},
+	}
+	topics := map[string]int32{"a": 64, "b": 64, "c": 64, "d": 64}
+	cfg := asgStatefulCfg(2)
+	cfg.changelogs = map[int][]string{0: {"a-changelog"}, 1: {"b-changelog", "c-changelog"}, 2: {"d-changelog"}}
+	var ms []*asgTestMember
+	for i := range 100 {
+		ms = append(ms, asgNewCfgMember(fmt.Sprintf("member-%03d", i), subs, HostInfo{fmt.Sprintf("host-%d", i/4), 8080}, fmt.Sprintf("p%d", i/4), cfg))
+	}
+	asgMustRebalance(b, 1, topics, ms...)
+	asgReport(func(*asgTestMember, processor.TaskID) int64 { return 990 }, ms...)
+	ms[10] = asgNewCfgMember("member-new-a", subs, HostInfo{"host-new", 8080}, "pn", cfg)
+	ms[50] = asgNewCfgMember("member-new-b", subs, HostInfo{"host-new", 8080}, "pn", cfg)
+	join := make([]kmsg.JoinGroupResponseMember, len(ms))
+	for i, m := range ms {
+		join[i] = kmsg.JoinGroupResponseMember{MemberID: m.id, ProtocolMetadata: m.a.JoinGroupMetadata([]string{"a", "b", "c", "d"}, nil, 1)}
+	}
+	leader := ms[0].a
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		mb, _, err := leader.MemberBalancer(join)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := mb.(kgo.GroupMemberBalancerOrError).BalanceOrError(topics); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
