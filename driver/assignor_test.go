@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -571,15 +572,16 @@ func TestAssignorBadAssignment(t *testing.T) {
 
 // TestAssignorNewerVersions: a later version appends fields, which this version ignores.
 func TestAssignorNewerVersions(t *testing.T) {
-	sub := asgSubscription{processID: "proc", endpoint: HostInfo{"h", 80}, owned: asgTasks("0_1", "2_3")}
+	sub := asgSubscription{processID: "proc", endpoint: HostInfo{"h", 80}, owned: asgTasks("0_1", "2_3"),
+		offsetSums: map[processor.TaskID]int64{{Subtopology: 1, Partition: 2}: 77}}
 	enc := append(sub.appendTo(nil), 0xde, 0xad)
 	if _, err := asgDecodeSubscription(enc); err == nil || !strings.Contains(err.Error(), "trailing") {
-		t.Errorf("version 1 with trailing bytes: err = %v", err)
+		t.Errorf("version 2 with trailing bytes: err = %v", err)
 	}
-	enc[0] = 2
+	enc[0] = 3
 	got, err := asgDecodeSubscription(enc)
 	if err != nil || !reflect.DeepEqual(got, sub) {
-		t.Errorf("version 2 subscription: %+v %v, want %+v", got, err, sub)
+		t.Errorf("version 3 subscription: %+v %v, want %+v", got, err, sub)
 	}
 
 	info := AssignmentInfo{Generation: -5, Active: asgTasks("1_0"), HostTasks: map[HostInfo][]processor.TaskID{{"h", 80}: asgTasks("1_0")}}
@@ -700,8 +702,25 @@ func FuzzAssignorDecode(f *testing.F) {
 	f.Add(newAssignor(asgOneSub, HostInfo{"h", 1}, "p", asgConfig{}, nil).JoinGroupMetadata([]string{"orders"}, nil, 0))
 	f.Add([]byte{})
 	f.Add([]byte{2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	// Version 2 with offset sums, standbys, warmups, host standbys and probing.
+	sub.offsetSums = map[processor.TaskID]int64{{Subtopology: 0, Partition: 2}: 900, {Subtopology: 0, Partition: 3}: asgLatestOffset}
+	f.Add(sub.appendTo(nil))
+	info.Standby, info.Warmup = asgTasks("0_2", "0_3"), asgTasks("0_3")
+	info.HostStandbys = map[HostInfo][]processor.TaskID{{"h", 80}: asgTasks("0_2", "0_3"), {"g", 1}: nil}
+	info.ProbeAfter = 10 * time.Minute
+	f.Add(asgAppendAssignmentInfo(nil, &info))
+	// Version 1 data.
+	f.Add([]byte{1, 4, 'p', 'r', 'o', 'c', 1, 'h', 80, 1, 0, 1})
+	f.Add([]byte{1, 4, 1, 0, 1, 1, 1, 'h', 80, 1, 0, 1})
 
 	a := newAssignor(asgOneSub, HostInfo{}, "p", asgConfig{}, func(AssignmentInfo) {})
+	stateful := newAssignor(asgOneSub, HostInfo{}, "p", asgConfig{
+		numStandby: 2, acceptableLag: 100, maxWarmups: 2, probingInterval: time.Minute,
+		changelogs: map[int][]string{0: {"store-changelog"}},
+		endOffsets: func([]string) (map[string]map[int32]int64, error) {
+			return map[string]map[int32]int64{"store-changelog": {0: 1000, 1: 50, 2: 1000, 3: 0}}, nil
+		},
+	}, func(AssignmentInfo) {})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if s, err := asgDecodeSubscription(data); err == nil {
 			again, err := asgDecodeSubscription(s.appendTo(nil))
@@ -712,7 +731,9 @@ func FuzzAssignorDecode(f *testing.F) {
 		}
 		if info, err := asgDecodeAssignmentInfo(data); err == nil {
 			again, err := asgDecodeAssignmentInfo(asgAppendAssignmentInfo(nil, &info))
-			if err != nil || len(again.HostTasks) != len(info.HostTasks) || len(again.Active) != len(info.Active) {
+			if err != nil || len(again.HostTasks) != len(info.HostTasks) || len(again.Active) != len(info.Active) ||
+				len(again.Standby) != len(info.Standby) || len(again.Warmup) != len(info.Warmup) ||
+				len(again.HostStandbys) != len(info.HostStandbys) || again.ProbeAfter != info.ProbeAfter {
 				t.Errorf("assignment info %+v re-encoded as %+v, %v", info, again, err)
 			}
 		}
@@ -728,8 +749,10 @@ func FuzzAssignorDecode(f *testing.F) {
 			jm := kmsg.NewJoinGroupResponseMember()
 			jm.MemberID = "fuzz"
 			jm.ProtocolMetadata = md
-			if mb, _, err := a.MemberBalancer([]kmsg.JoinGroupResponseMember{jm}); err == nil {
-				_, _ = mb.(kgo.GroupMemberBalancerOrError).BalanceOrError(asgOneSubTopics)
+			for _, b := range []*assignor{a, stateful} {
+				if mb, _, err := b.MemberBalancer([]kmsg.JoinGroupResponseMember{jm}); err == nil {
+					_, _ = mb.(kgo.GroupMemberBalancerOrError).BalanceOrError(asgOneSubTopics)
+				}
 			}
 		}
 	})
