@@ -779,13 +779,16 @@ func asgAssign(owned [][]processor.TaskID, tasks []processor.TaskID, subIndex ma
 
 	base, extra := len(tasks)/n, len(tasks)%n
 	// warm reports whether member m should rather give back task i: a process other than m's
-	// is caught up on it and has a member that will have room.
+	// has state for it (a standby or warmup, or a directory on disk), is caught up on it and
+	// has a member that will have room. A process without state does not count, even when the
+	// changelog is short enough for it to be caught up by definition: given the choice, an
+	// overloaded member gives back stateless tasks and tasks someone holds a replica of.
 	warm := func(m, i int) bool {
 		if l == nil || !l.stateful[i] {
 			return false
 		}
 		for r := range held {
-			if len(held[r]) < base && l.proc[r] != l.proc[m] && l.caughtUp(l.proc[r], i) {
+			if _, has := l.lags[[2]int{l.proc[r], i}]; has && len(held[r]) < base && l.proc[r] != l.proc[m] && l.caughtUp(l.proc[r], i) {
 				return true
 			}
 		}

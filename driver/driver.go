@@ -94,14 +94,14 @@ type Driver struct {
 	hostTasks map[HostInfo][]processor.TaskID
 	// hostStandbys are every endpoint's standby tasks, as of the last rebalance.
 	hostStandbys map[HostInfo][]processor.TaskID
-	err       error // the first fatal error
-	started   bool
-	closed    bool
-	done      chan struct{}
-	wg        sync.WaitGroup
-	runCtx    context.Context // the workers' context, cancelled by stop
-	cancel    context.CancelFunc
-	stopOnce  sync.Once
+	err          error // the first fatal error
+	started      bool
+	closed       bool
+	done         chan struct{}
+	wg           sync.WaitGroup
+	runCtx       context.Context // the workers' context, cancelled by stop
+	cancel       context.CancelFunc
+	stopOnce     sync.Once
 
 	dropped   atomic.Int64
 	processed atomic.Int64

@@ -309,7 +309,10 @@ func (w *worker) updateStandbys() error {
 	if w.sbClient == nil || len(w.sbByTP) == 0 {
 		return nil
 	}
-	fetches := w.sbClient.PollRecords(nil, 10*w.d.cfg.maxPollRecords) // nil context: drain, never wait
+	// A nil context makes kgo drain what is buffered and return without waiting; a cancelled
+	// one would return at once without draining.
+	//lint:ignore SA1012 nil is kgo's documented "do not block" poll.
+	fetches := w.sbClient.PollRecords(nil, 10*w.d.cfg.maxPollRecords)
 	fetches.EachError(func(topic string, p int32, err error) {
 		if errors.Is(err, context.Canceled) || errors.Is(err, kgo.ErrClientClosed) {
 			return
@@ -403,6 +406,7 @@ func (w *worker) maintainStandbys() error {
 	if probe {
 		w.log("tributary: probing rebalance (warmup replicas)", "caught_up", now.Before(w.probeAt))
 		w.probeAt = time.Time{}
+		w.reportOwned() // the leader sees the warmups' fresh offset sums
 		w.client.ForceRebalance()
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/tributary-go/tributary/cursor"
 	"github.com/tributary-go/tributary/driver"
 	"github.com/tributary-go/tributary/examples/wordcount"
+	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/serde"
 )
 
@@ -189,4 +190,62 @@ func testStandbyReplicas(t *testing.T, g driver.ProcessingGuarantee) {
 	produceLines(t, c, lines(100, 9), truth)
 	eventually(t, "counts after failover", 30*time.Second, func() string { return diffCounts(storeContents(t, d2), truth) })
 	eventually(t, "output after failover", 30*time.Second, func() string { return diffCounts(latestOutput(t, c), truth) })
+}
+
+// Warmup replicas (KIP-441): a second instance joins a first that holds all the state. With
+// AcceptableRecoveryLag(10) the newcomer is far behind on every stateful task, so the assignor
+// keeps those tasks on the first instance and gives the second a warmup replica (one at a
+// time, MaxWarmupReplicas(1)); once a warmup has caught up, the second instance triggers a
+// probing rebalance and takes the task, restoring only the tail. In the end the stateful tasks
+// are balanced, two each, and the newcomer restored almost nothing from the changelogs.
+func TestWarmupReplicas(t *testing.T) {
+	c := newCluster(t)
+	truth := map[string]int64{}
+	produceLines(t, c, lines(600, 3), truth)
+	opts := []driver.Option{driver.Concurrency(1), driver.AcceptableRecoveryLag(10), driver.MaxWarmupReplicas(1),
+		driver.ProbingRebalanceInterval(time.Minute), driver.Logger(discardLogger())}
+	d1 := start(t, c, t.TempDir(), opts...)
+	eventually(t, "first instance alone", 30*time.Second, func() string { return diffCounts(storeContents(t, d1), truth) })
+
+	restored := &countingListener{}
+	d2 := start(t, c, t.TempDir(), append(opts, driver.RestoreListener(restored))...)
+	stateful := func(ids []processor.TaskID) (n int) {
+		for _, id := range ids {
+			if id.Subtopology == 1 {
+				n++
+			}
+		}
+		return n
+	}
+	sawWarmup := false
+	eventually(t, "stateful tasks balanced through warmups", 60*time.Second, func() string {
+		if sb := d2.LocalStandbyTasks(); len(sb) > 0 {
+			sawWarmup = true
+			if len(sb) > 1 {
+				t.Errorf("second instance holds %d warmups at once, want at most 1 (MaxWarmupReplicas)", len(sb))
+			}
+		}
+		a1, a2 := d1.LocalTasks(), d2.LocalTasks()
+		if d1.State() != driver.Running || d2.State() != driver.Running || stateful(a1) != 2 || stateful(a2) != 2 {
+			return fmt.Sprintf("states %s/%s, tasks %v/%v, warmups %v", d1.State(), d2.State(), a1, a2, d2.LocalStandbyTasks())
+		}
+		return ""
+	})
+	if !sawWarmup {
+		t.Errorf("the second instance never held a warmup replica")
+	}
+	lags, err := d2.AllLocalStorePartitionLags(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var moved int64
+	for _, li := range lags[wordcount.StoreName] {
+		moved += li.EndOffsetPosition
+	}
+	t.Logf("the second instance restored %d changelog records for tasks holding %d", restored.restored.Load(), moved)
+	if moved == 0 || restored.restored.Load()*10 > moved {
+		t.Errorf("the second instance restored %d changelog records for stores of %d: want only tails (under 10%%)", restored.restored.Load(), moved)
+	}
+	produceLines(t, c, lines(100, 4), truth)
+	eventually(t, "counts", 30*time.Second, func() string { return diffCounts(storeContents(t, d1, d2), truth) })
 }
