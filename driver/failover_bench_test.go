@@ -97,7 +97,10 @@ func BenchmarkFailover(b *testing.B) {
 				app := fmt.Sprintf("failover-%d", benchApp.Add(1))
 				opts := func(extra ...driver.Option) []driver.Option {
 					return append([]driver.Option{driver.ApplicationID(app), driver.BootstrapServers(c.Addrs()...),
-						driver.StateDir(b.TempDir()), driver.Logger(benchLogger()), driver.ClientOptions(benchKgoOpts()...),
+						driver.StateDir(b.TempDir()), driver.Logger(benchLogger()),
+						// Heartbeats every 100 ms (Kafka's default is 3 s): the survivor learns of
+						// the rebalance at once, so the time measured is the hand-over itself.
+						driver.ClientOptions(append(benchKgoOpts(), kgo.HeartbeatInterval(100*time.Millisecond))...),
 						driver.Concurrency(1), driver.CommitInterval(time.Second), driver.NumStandbyReplicas(standbys),
 						driver.ProbingRebalanceInterval(5 * time.Second)}, extra...)
 				}
