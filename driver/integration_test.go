@@ -85,7 +85,13 @@ func lines(n, seed int) []string {
 
 func start(t *testing.T, c *testutil.Cluster, dir string, opts ...driver.Option) *driver.Driver {
 	t.Helper()
-	top, err := wordcount.Partitioned(rocksdb.Supplier(wordcount.StoreName))
+	return startWith(t, c, dir, rocksdb.Supplier(wordcount.StoreName), opts...)
+}
+
+// startWith is start with the word count's store from supplier.
+func startWith(t *testing.T, c *testutil.Cluster, dir string, supplier kv.Supplier, opts ...driver.Option) *driver.Driver {
+	t.Helper()
+	top, err := wordcount.Partitioned(supplier)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 	"github.com/tributary-go/tributary/examples/wordcount"
 	"github.com/tributary-go/tributary/processor"
 	"github.com/tributary-go/tributary/serde"
+	"github.com/tributary-go/tributary/store/kv"
+	"github.com/tributary-go/tributary/store/rocksdb"
 )
 
 // staleContents reads the whole word-count store of one instance, standbys included
@@ -52,17 +55,20 @@ func listen(t *testing.T) net.Listener {
 // standbys and restores only the changelogs' tails, not the whole state.
 func TestStandbyReplicas(t *testing.T) {
 	for _, g := range []driver.ProcessingGuarantee{driver.AtLeastOnce, driver.ExactlyOnceV2} {
-		t.Run(g.String(), func(t *testing.T) { testStandbyReplicas(t, g) })
+		t.Run(g.String(), func(t *testing.T) { testStandbyReplicas(t, g, rocksdb.Supplier(wordcount.StoreName)) })
 	}
+	// An in-memory store's standby replays its changelog from the start when it opens, and a
+	// promoted one restores from its in-memory position.
+	t.Run("in-memory", func(t *testing.T) { testStandbyReplicas(t, driver.AtLeastOnce, kv.InMemorySupplier(wordcount.StoreName)) })
 }
 
-func testStandbyReplicas(t *testing.T, g driver.ProcessingGuarantee) {
+func testStandbyReplicas(t *testing.T, g driver.ProcessingGuarantee, supplier kv.Supplier) {
 	c := newCluster(t)
 	truth := map[string]int64{}
 	produceLines(t, c, lines(400, 7), truth)
 	ln1, ln2 := listen(t), listen(t)
 	opts := []driver.Option{driver.NumStandbyReplicas(1), driver.Concurrency(1), driver.Guarantee(g), driver.Logger(discardLogger())}
-	d1 := start(t, c, t.TempDir(), append(opts, driver.ApplicationServer(ln1.Addr().String()))...)
+	d1 := startWith(t, c, t.TempDir(), supplier, append(opts, driver.ApplicationServer(ln1.Addr().String()))...)
 	serveQueries(t, d1, ln1)
 	eventually(t, "first instance alone", 30*time.Second, func() string { return diffCounts(storeContents(t, d1), truth) })
 	if sb := d1.LocalStandbyTasks(); len(sb) != 0 {
@@ -70,7 +76,7 @@ func testStandbyReplicas(t *testing.T, g driver.ProcessingGuarantee) {
 	}
 
 	restored := &countingListener{}
-	d2 := start(t, c, t.TempDir(), append(opts, driver.ApplicationServer(ln2.Addr().String()), driver.RestoreListener(restored))...)
+	d2 := startWith(t, c, t.TempDir(), supplier, append(opts, driver.ApplicationServer(ln2.Addr().String()), driver.RestoreListener(restored))...)
 	serveQueries(t, d2, ln2)
 	produceLines(t, c, lines(200, 8), truth)
 	eventually(t, "both instances running with standbys", 60*time.Second, func() string {
@@ -190,6 +196,39 @@ func testStandbyReplicas(t *testing.T, g driver.ProcessingGuarantee) {
 	produceLines(t, c, lines(100, 9), truth)
 	eventually(t, "counts after failover", 30*time.Second, func() string { return diffCounts(storeContents(t, d2), truth) })
 	eventually(t, "output after failover", 30*time.Second, func() string { return diffCounts(latestOutput(t, c), truth) })
+
+	// Closed: no replica is left to read, stale or not.
+	if err := d2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := staleContents(t, d2); !errors.Is(err, driver.ErrStoreNotAvailable) {
+		t.Errorf("stale query after Close: err = %v, want ErrStoreNotAvailable", err)
+	}
+	if n := len(d2.LocalStandbyTasks()); n != 0 {
+		t.Errorf("%d standbys after Close", n)
+	}
+}
+
+// The standby settings are validated by New.
+func TestStandbyOptionsValidated(t *testing.T) {
+	top, err := wordcount.Partitioned(kv.InMemorySupplier(wordcount.StoreName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		opt  driver.Option
+		want string
+	}{
+		{driver.NumStandbyReplicas(-1), "NumStandbyReplicas -1: must not be negative"},
+		{driver.AcceptableRecoveryLag(-5), "AcceptableRecoveryLag -5: must not be negative"},
+		{driver.MaxWarmupReplicas(0), "MaxWarmupReplicas 0: must be at least 1"},
+		{driver.ProbingRebalanceInterval(time.Millisecond), "ProbingRebalanceInterval 1ms: must be at least 1s"},
+	} {
+		_, err := driver.New(top, driver.ApplicationID("v"), driver.StateDir(t.TempDir()), tc.opt)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("New with %s: err = %v", tc.want, err)
+		}
+	}
 }
 
 // Warmup replicas (KIP-441): a second instance joins a first that holds all the state. With
