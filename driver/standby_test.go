@@ -59,7 +59,9 @@ func TestStandbyReplicas(t *testing.T) {
 	}
 	// An in-memory store's standby replays its changelog from the start when it opens, and a
 	// promoted one restores from its in-memory position.
-	t.Run("in-memory", func(t *testing.T) { testStandbyReplicas(t, driver.AtLeastOnce, kv.InMemorySupplier(wordcount.StoreName)) })
+	t.Run("in-memory", func(t *testing.T) {
+		testStandbyReplicas(t, driver.AtLeastOnce, kv.InMemorySupplier(wordcount.StoreName))
+	})
 }
 
 func testStandbyReplicas(t *testing.T, g driver.ProcessingGuarantee, supplier kv.Supplier) {
