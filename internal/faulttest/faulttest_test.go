@@ -57,6 +57,7 @@ func TestFaultExactlyOnce(t *testing.T) {
 		KillEvery:  2 * time.Second,
 		Guarantee:  "exactly_once_v2",
 		Timeout:    3 * time.Minute,
+		Dir:        os.Getenv("TRIBUTARY_FAULT_WORKDIR"), // kept when set
 		Logf:       t.Logf,
 	})
 	t.Log(res)
