@@ -10,8 +10,8 @@
 //
 // [Run] starts its children by re-executing os.Executable with an environment variable
 // naming their role, so every binary that calls Run must call [RoleMain] first: the
-// package's own test (TestFaultShort, the short version run by go test) and the command
-// cmd/tributary-fault (the full version, make fault).
+// package's own tests (TestFaultShort and TestFaultExactlyOnceShort, the short versions run
+// by go test) and the command cmd/tributary-fault (the full version, make fault).
 package faulttest
 
 import (
