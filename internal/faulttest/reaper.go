@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,14 +31,21 @@ import (
 // completes, and pending-sync expiry in the Stable state too) removes the member after its
 // session timeout.
 //
+// Such members also stall rebalances: kfake restarts a rebalance's deadline (the rebalance
+// timeout) on every join, so while instances keep restarting more often than that, a
+// rebalance waiting for a dead member that never rejoins does not complete.
+//
 // The reaper watches the group requests that carry a member id (JoinGroup, SyncGroup,
-// Heartbeat, OffsetCommit, TxnOffsetCommit) and, while a group is Stable, sends a LeaveGroup
-// for any member not heard from for longer than its session timeout (plus a margin): live
-// members of a Stable group heartbeat well within their session timeout, so this is exactly
-// the broker's session expiry and never fires for a member a Kafka broker would keep.
+// Heartbeat, OffsetCommit, TxnOffsetCommit) and sends a LeaveGroup for any member not heard
+// from for longer than its session timeout (plus a margin) while its group is Stable (live
+// members of a Stable group heartbeat well within their session timeout, so this is the
+// broker's session expiry), or, in any state, when moreover the connection it joined on is
+// closed (read from /proc/net/tcp on Linux): a live member waiting in JoinGroup, however
+// long, has its request pending on an open connection, so it is never removed.
 type sessionReaper struct {
-	kf  *kfake.Cluster
-	log io.Writer
+	kf         *kfake.Cluster
+	log        io.Writer
+	listenPort string // the cluster's port, as /proc/net/tcp writes it
 
 	mu      sync.Mutex
 	groups  map[string]struct{}
@@ -53,6 +64,9 @@ func startSessionReaper(ctx context.Context, kf *kfake.Cluster, addr []string, l
 		return err
 	}
 	r := &sessionReaper{kf: kf, log: log, groups: map[string]struct{}{}, seen: map[string]time.Time{}, session: map[string]time.Duration{}}
+	if len(addr) > 0 {
+		r.listenPort = procPort(addr[0])
+	}
 	kf.Control(func(req kmsg.Request) (kmsg.Response, error, bool) {
 		r.observe(req)
 		return nil, nil, false // observe only: the cluster handles every request
@@ -113,8 +127,15 @@ func (r *sessionReaper) reap(ctx context.Context, cl *kgo.Client) {
 	r.mu.Unlock()
 	for _, group := range groups {
 		gi := r.kf.GroupInfo(group)
-		if gi == nil || gi.State != "Stable" {
+		if gi == nil {
 			continue
+		}
+		stable := gi.State == "Stable"
+		var open map[string]bool // remote ports of the cluster's established connections
+		if !stable {
+			if open = r.openConns(); open == nil {
+				continue
+			}
 		}
 		now := time.Now()
 		var expired []kmsg.LeaveGroupRequestMember
@@ -125,8 +146,11 @@ func (r *sessionReaper) reap(ctx context.Context, cl *kgo.Client) {
 			if !ok || !sok || now.Sub(last) <= session+reaperMargin {
 				continue
 			}
-			fmt.Fprintf(r.log, "faulttest kfake: session reaper: removing member %s of group %s (client %s at %s, %d partitions assigned): nothing heard for %v, session timeout %v\n",
-				m.MemberID, group, m.ClientID, m.ClientHost, m.NumAssigned(), now.Sub(last).Round(time.Millisecond), session)
+			if !stable && open[procPort(m.ClientHost)] {
+				continue
+			}
+			fmt.Fprintf(r.log, "faulttest kfake: session reaper: removing member %s of group %s (%s; client %s at %s, %d partitions assigned): nothing heard for %v, session timeout %v\n",
+				m.MemberID, group, gi.State, m.ClientID, m.ClientHost, m.NumAssigned(), now.Sub(last).Round(time.Millisecond), session)
 			lm := kmsg.NewLeaveGroupRequestMember()
 			lm.MemberID = m.MemberID
 			lm.Reason = kmsg.StringPtr("session timeout (faulttest session reaper)")
@@ -146,4 +170,49 @@ func (r *sessionReaper) reap(ctx context.Context, cl *kgo.Client) {
 		}
 		cancel()
 	}
+}
+
+// procPort returns the port of a host:port address in /proc/net/tcp's form (four upper-case
+// hex digits), or "" if addr has none.
+func procPort(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%04X", n)
+}
+
+// openConns returns the remote ports of the established TCP connections to the cluster's
+// port, from /proc/net/tcp and /proc/net/tcp6 (the harness's clients and broker share the
+// loopback interface), or nil when they cannot be read (not Linux).
+func (r *sessionReaper) openConns() map[string]bool {
+	if r.listenPort == "" {
+		return nil
+	}
+	var open map[string]bool
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if open == nil {
+			open = map[string]bool{}
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			fields := strings.Fields(line)
+			if len(fields) < 4 || fields[3] != "01" { // 01: ESTABLISHED
+				continue
+			}
+			_, local, _ := strings.Cut(fields[1], ":")
+			_, remote, _ := strings.Cut(fields[2], ":")
+			if local == r.listenPort {
+				open[remote] = true
+			}
+		}
+	}
+	return open
 }

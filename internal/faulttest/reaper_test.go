@@ -67,7 +67,7 @@ func deadJoiner(t *testing.T, addr, group, topic string) string {
 
 // deadJoinerGroup runs a live member and a dead joiner against a kfake cluster, with or
 // without the session reaper, and returns the group once the rebalance is long over.
-func deadJoinerGroup(t *testing.T, reaper bool) (*kfake.GroupInfo, string) {
+func deadJoinerGroup(t *testing.T, reaper bool, revoke time.Duration) (*kfake.GroupInfo, string) {
 	const group, topic = "g", "t"
 	kf, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, topic), kfake.GroupMinSessionTimeout(500*time.Millisecond))
 	if err != nil {
@@ -85,7 +85,7 @@ func deadJoinerGroup(t *testing.T, reaper bool) (*kfake.GroupInfo, string) {
 		kgo.Balancers(kgo.RangeBalancer()), kgo.SessionTimeout(2*time.Second), kgo.HeartbeatInterval(300*time.Millisecond),
 		kgo.RebalanceTimeout(10*time.Second),
 		// The live member takes a while to rejoin, so that the dead joiner waits in JoinGroup.
-		kgo.OnPartitionsRevoked(func(context.Context, *kgo.Client, map[string][]int32) { time.Sleep(time.Second) }))
+		kgo.OnPartitionsRevoked(func(context.Context, *kgo.Client, map[string][]int32) { time.Sleep(revoke) }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func deadJoinerGroup(t *testing.T, reaper bool) (*kfake.GroupInfo, string) {
 		t.Fatal(err)
 	}
 	dead := deadJoiner(t, kf.ListenAddrs()[0], group, topic)
-	time.Sleep(2*time.Second + 2*time.Second + 2*reaperMargin) // rebalance, session timeout, reaper
+	time.Sleep(revoke + 2*time.Second + 2*time.Second + 2*reaperMargin) // rebalance, session timeout, reaper
 	return kf.GroupInfo(group), dead
 }
 
@@ -119,14 +119,18 @@ func TestSessionReaperRemovesDeadJoiner(t *testing.T) {
 		}
 		return false, 0
 	}
-	g, dead := deadJoinerGroup(t, false)
+	g, dead := deadJoinerGroup(t, false, time.Second)
 	if in, n := hasDead(g, dead); in {
 		t.Logf("without the reaper, kfake keeps the dead joiner %s (state %s, %d partitions assigned to it) past its session timeout", dead, g.State, n)
 	} else {
 		t.Logf("without the reaper, kfake removed the dead joiner (fixed upstream?)")
 	}
-	g, dead = deadJoinerGroup(t, true)
-	if in, n := hasDead(g, dead); in || g.State != "Stable" || g.NumAssigned() != 2 {
-		t.Fatalf("with the reaper: dead joiner still a member: %v (%d partitions); state %s, %d partitions assigned", in, n, g.State, g.NumAssigned())
+	// The live member rejoins after 1s (the dead joiner is removed once the group is Stable)
+	// or after 5s (it is removed while the group waits in PreparingRebalance).
+	for _, revoke := range []time.Duration{time.Second, 5 * time.Second} {
+		g, dead = deadJoinerGroup(t, true, revoke)
+		if in, n := hasDead(g, dead); in || g.State != "Stable" || g.NumAssigned() != 2 {
+			t.Fatalf("with the reaper (rejoin after %v): dead joiner still a member: %v (%d partitions); state %s, %d partitions assigned", revoke, in, n, g.State, g.NumAssigned())
+		}
 	}
 }
