@@ -52,7 +52,14 @@ func processIdentity(dir string) (string, error) {
 		return "", fmt.Errorf("creating state directory: %w", err)
 	}
 	b, _ := json.Marshal(f)
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	// Written to a temporary file and renamed, so that a process killed meanwhile leaves no
+	// torn file: a lost process id means new transactional ids, and the previous run's open
+	// transactions then wait for the broker's transaction timeout instead of being fenced.
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return "", fmt.Errorf("writing process file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
 		return "", fmt.Errorf("writing process file: %w", err)
 	}
 	return f.ProcessID, nil

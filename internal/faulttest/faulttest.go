@@ -10,8 +10,8 @@
 //
 // [Run] starts its children by re-executing os.Executable with an environment variable
 // naming their role, so every binary that calls Run must call [RoleMain] first: the
-// package's own test (TestFaultShort, the short version run by go test) and the command
-// cmd/tributary-fault (the full version, make fault).
+// package's own tests (TestFaultShort and TestFaultExactlyOnceShort, the short versions run
+// by go test) and the command cmd/tributary-fault (the full version, make fault).
 package faulttest
 
 import (
@@ -598,6 +598,7 @@ func (r *runner) waitCommitted(ctx context.Context, adm *kadm.Client) error {
 		if time.Since(last) > 3*time.Second {
 			last = time.Now()
 			r.cfg.Logf("waiting for the group: %d of %d input records committed", done, total)
+			r.stallReport(ctx, adm, ends, committed)
 		}
 		select {
 		case <-time.After(200 * time.Millisecond):
@@ -637,5 +638,51 @@ func (r *runner) stopAll() {
 		default:
 			p.kill()
 		}
+	}
+}
+
+// stallReport logs, while the group has not committed the whole input, each input
+// partition's committed offset, end and last stable offset, and the transactions open on the
+// broker: what a stalled run is waiting for.
+func (r *runner) stallReport(ctx context.Context, adm *kadm.Client, ends kadm.ListedOffsets, committed kadm.OffsetResponses) {
+	lso, _ := adm.ListCommittedOffsets(ctx, InputTopic, OutputTopic, changelog.TopicName(ApplicationID, StoreName))
+	var parts []string
+	ends.Each(func(o kadm.ListedOffset) {
+		c, _ := committed.Lookup(InputTopic, o.Partition)
+		l, _ := lso.Lookup(InputTopic, o.Partition)
+		parts = append(parts, fmt.Sprintf("p%d committed=%d end=%d lso=%d", o.Partition, c.At, o.Offset, l.Offset))
+	})
+	slices.Sort(parts)
+	r.cfg.Logf("  input: %s", strings.Join(parts, "; "))
+	lso.Each(func(l kadm.ListedOffset) {
+		if l.Topic == InputTopic {
+			return
+		}
+		r.cfg.Logf("  %s p%d lso=%d", l.Topic, l.Partition, l.Offset)
+	})
+	if groups, err := adm.DescribeGroups(ctx, ApplicationID); err != nil {
+		r.cfg.Logf("  group: %v", err)
+	} else if g, ok := groups[ApplicationID]; ok {
+		r.cfg.Logf("  group %s: state %s, %d members", g.Group, g.State, len(g.Members))
+		for _, m := range g.Members {
+			var assigned []string
+			if c, ok := m.Assigned.AsConsumer(); ok {
+				for _, t := range c.Topics {
+					assigned = append(assigned, fmt.Sprintf("%s%v", t.Topic, t.Partitions))
+				}
+			}
+			r.cfg.Logf("    member %s (client %s, host %s): %v", m.MemberID, m.ClientID, m.ClientHost, assigned)
+		}
+	}
+	txns, err := adm.DescribeTransactions(ctx)
+	if err != nil {
+		r.cfg.Logf("  transactions: %v", err)
+	}
+	for _, t := range txns.Sorted() {
+		if t.State != "Ongoing" {
+			continue
+		}
+		r.cfg.Logf("  open transaction %s (producer %d epoch %d) since %v (timeout %dms): %v",
+			t.TxnID, t.ProducerID, t.ProducerEpoch, time.Since(time.UnixMilli(t.StartTimestamp)).Round(time.Millisecond), t.TimeoutMillis, t.Topics)
 	}
 }

@@ -101,6 +101,13 @@ func runKfake(dir string) error {
 		return err
 	}
 	defer kf.Close()
+	if os.Getenv("TRIBUTARY_FAULT_NO_REAPER") == "" { // set to see kfake keep dead joiners
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if err := startSessionReaper(ctx, kf, kf.ListenAddrs(), os.Stderr); err != nil {
+			return err
+		}
+	}
 	fmt.Printf("ADDR %s\n", strings.Join(kf.ListenAddrs(), ","))
 	<-stop
 	return nil
