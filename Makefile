@@ -56,5 +56,6 @@ fuzz: setup
 ## fault: the multi-process fault test of the Kafka runtime: a kfake broker process, 3 application processes, 1M records over 10k keys, one instance killed with SIGKILL every FAULT_KILL_EVERY and restarted, every count checked (go test runs a short version, TestFaultShort)
 FAULT_KILL_EVERY ?= 3s
 FAULT_GUARANTEE ?= at_least_once
+FAULT_STANDBYS ?= 0
 fault: setup
-	go run ./cmd/tributary-fault -records 1000000 -keys 10000 -kill-every $(FAULT_KILL_EVERY) -guarantee $(FAULT_GUARANTEE)
+	go run ./cmd/tributary-fault -records 1000000 -keys 10000 -kill-every $(FAULT_KILL_EVERY) -guarantee $(FAULT_GUARANTEE) -standbys $(FAULT_STANDBYS)

@@ -28,6 +28,8 @@ func main() {
 	flag.DurationVar(&cfg.KillEvery, "kill-every", 3*time.Second, "time between two kills")
 	flag.IntVar(&cfg.KillsAfter, "kills-after", 2, "kills after the input is produced")
 	flag.StringVar(&cfg.Guarantee, "guarantee", "at_least_once", "processing.guarantee: at_least_once or exactly_once_v2")
+	flag.IntVar(&cfg.Standbys, "standbys", 0, "num.standby.replicas of the instances")
+	flag.Int64Var(&cfg.AcceptableLag, "acceptable-lag", 0, "acceptable.recovery.lag of the instances (0: the default, 10000)")
 	flag.DurationVar(&cfg.Timeout, "timeout", 10*time.Minute, "bound on the whole run")
 	flag.StringVar(&cfg.Dir, "dir", "", "work directory, kept (default: a temporary directory, removed unless the run fails)")
 	flag.Parse()

@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,14 @@ type Config struct {
 	// Guarantee is Kafka's processing.guarantee: "at_least_once" (default) or
 	// "exactly_once_v2".
 	Guarantee string
+	// Standbys is num.standby.replicas of the instances (default 0): with 1, a killed
+	// instance's tasks are promoted from replicas on the others.
+	Standbys int
+	// AcceptableLag is the instances' acceptable.recovery.lag (0: the driver's default,
+	// 10,000). Below a task's changelog size, a restarted instance gets warmup replicas
+	// instead of its old tasks, which stay on (or are promoted on) the instances that are
+	// caught up.
+	AcceptableLag int64
 	// Timeout bounds the whole run (default 5 minutes).
 	Timeout time.Duration
 	// Dir holds the broker's data, the instances' state directories and the children's
@@ -497,7 +506,7 @@ func (r *runner) startApp(ctx context.Context, i int) error {
 	name := fmt.Sprintf("app-%d", i)
 	p, err := r.start(name, []string{
 		envRole + "=app", envDir + "=" + filepath.Join(r.dir, name), envBootstrap + "=" + r.bootstrap,
-		envGuarantee + "=" + r.cfg.Guarantee, envInstance + "=" + name,
+		envGuarantee + "=" + r.cfg.Guarantee, envInstance + "=" + name, envStandbys + "=" + strconv.Itoa(r.cfg.Standbys), envLag + "=" + strconv.FormatInt(r.cfg.AcceptableLag, 10),
 	})
 	if err != nil {
 		return err

@@ -57,6 +57,30 @@ func TestFaultExactlyOnceShort(t *testing.T) {
 	}, 3)
 }
 
+// TestFaultStandbysShort is TestFaultExactlyOnceShort with one standby replica per task
+// (num.standby.replicas=1): a killed instance's tasks are promoted from the replicas on the
+// other instances, which replay only committed changelog records; the counts must still equal
+// the truth exactly. With an acceptable recovery lag of 100 records a restarted instance
+// gets warmups, not its old tasks.
+func TestFaultStandbysShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process fault test: skipped with -short")
+	}
+	runExactlyOnce(t, faulttest.Config{
+		Records:    50_000,
+		Keys:       5_000,
+		ProduceFor: 10 * time.Second,
+		KillEvery:  2 * time.Second,
+		Guarantee:  "exactly_once_v2",
+		Standbys:   1,
+		// Below the tasks' changelog sizes (~5,000 records each), so that a restarted
+		// instance warms up instead of restoring, and the killed instance's tasks are
+		// promoted from replicas.
+		AcceptableLag: 100,
+		Timeout:       3 * time.Minute,
+	}, 3)
+}
+
 // TestFaultExactlyOnce is the longer exactly-once run: 200k records over 10k keys produced
 // over ~40s, a kill every ~2s and 3 more while the instances catch up. It is opt-in
 // (TRIBUTARY_FAULT_EOS=1; make fault FAULT_GUARANTEE=exactly_once_v2 is the 1M-record

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -27,6 +28,8 @@ const (
 	envBootstrap = "TRIBUTARY_FAULT_BOOTSTRAP"
 	envGuarantee = "TRIBUTARY_FAULT_GUARANTEE"
 	envInstance  = "TRIBUTARY_FAULT_INSTANCE"
+	envStandbys  = "TRIBUTARY_FAULT_STANDBYS" // num.standby.replicas
+	envLag       = "TRIBUTARY_FAULT_ACCEPTABLE_LAG"
 )
 
 // Names of the application and its topics.
@@ -51,7 +54,9 @@ func RoleMain() {
 	case "kfake":
 		err = runKfake(os.Getenv(envDir))
 	case "app":
-		err = runApp(os.Getenv(envBootstrap), os.Getenv(envDir), os.Getenv(envGuarantee), os.Getenv(envInstance))
+		standbys, _ := strconv.Atoi(os.Getenv(envStandbys))
+		lag, _ := strconv.ParseInt(os.Getenv(envLag), 10, 64)
+		err = runApp(os.Getenv(envBootstrap), os.Getenv(envDir), os.Getenv(envGuarantee), os.Getenv(envInstance), standbys, lag)
 	default:
 		err = fmt.Errorf("unknown role %q", role)
 	}
@@ -137,7 +142,7 @@ func parseGuarantee(s string) (driver.ProcessingGuarantee, error) {
 }
 
 // runApp runs one instance of the application until told to stop, then closes it cleanly.
-func runApp(bootstrap, stateDir, guarantee, instance string) error {
+func runApp(bootstrap, stateDir, guarantee, instance string, standbys int, acceptableLag int64) error {
 	g, err := parseGuarantee(guarantee)
 	if err != nil {
 		return err
@@ -152,13 +157,18 @@ func runApp(bootstrap, stateDir, guarantee, instance string) error {
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("instance", instance)
-	d, err := driver.New(top,
+	var extra []driver.Option
+	if acceptableLag > 0 {
+		extra = append(extra, driver.AcceptableRecoveryLag(acceptableLag))
+	}
+	d, err := driver.New(top, append([]driver.Option{
 		driver.ApplicationID(ApplicationID),
 		driver.BootstrapServers(strings.Split(bootstrap, ",")...),
 		driver.StateDir(stateDir),
 		driver.Guarantee(g),
+		driver.NumStandbyReplicas(standbys),
 		driver.Concurrency(1),
-		driver.CommitInterval(500*time.Millisecond),
+		driver.CommitInterval(500 * time.Millisecond),
 		driver.Logger(logger),
 		driver.ClientOptions(
 			kgo.FetchMaxWait(100*time.Millisecond),
@@ -167,7 +177,7 @@ func runApp(bootstrap, stateDir, guarantee, instance string) error {
 			kgo.RebalanceTimeout(10*time.Second),
 			kgo.MetadataMinAge(100*time.Millisecond),
 		),
-	)
+	}, extra...)...)
 	if err != nil {
 		return err
 	}
