@@ -39,6 +39,7 @@ import (
 	"github.com/tributary-go/tributary/store"
 	"github.com/tributary-go/tributary/store/kv"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -221,7 +222,10 @@ func (w *worker) ensureStandbyClient() error {
 	}
 	opts := append(slices.Clone(w.d.cfg.kgoOpts), kgo.SeedBrokers(w.d.cfg.bootstrap...),
 		kgo.ClientID(fmt.Sprintf("%s-worker-%d-standby", w.d.cfg.applicationID, w.id)),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		// No reset: a position outside the changelog (a checkpoint past its end, records
+		// deleted before it) is reported, and the standby is wiped and replayed in full, as
+		// Kafka treats a corrupted task (updateStandbys).
+		kgo.ConsumeResetOffset(kgo.NoResetOffset()),
 		kgo.FetchMaxWait(w.d.cfg.pollInterval*5))
 	if w.eos() {
 		opts = append(opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
@@ -313,12 +317,27 @@ func (w *worker) updateStandbys() error {
 	// one would return at once without draining.
 	//lint:ignore SA1012 nil is kgo's documented "do not block" poll.
 	fetches := w.sbClient.PollRecords(nil, 10*w.d.cfg.maxPollRecords)
+	var corrupted []*runTask
 	fetches.EachError(func(topic string, p int32, err error) {
 		if errors.Is(err, context.Canceled) || errors.Is(err, kgo.ErrClientClosed) {
 			return
 		}
+		tgt := w.sbByTP[changelog.TopicPartition{Topic: topic, Partition: p}]
+		if tgt != nil && errors.Is(err, kerr.OffsetOutOfRange) {
+			if !slices.Contains(corrupted, tgt.task) {
+				corrupted = append(corrupted, tgt.task)
+			}
+			w.d.cfg.logger.Warn("tributary: standby position out of the changelog's range, wiping it for a full replay",
+				"task", tgt.task.id.String(), "store", tgt.store, "topic", topic, "partition", p, "position", tgt.task.pos[changelog.TopicPartition{Topic: topic, Partition: p}])
+			return
+		}
 		w.d.cfg.logger.Warn("tributary: standby fetch error", "topic", topic, "partition", p, "error", err)
 	})
+	for _, t := range corrupted {
+		if err := w.resetStandby(t); err != nil {
+			return err
+		}
+	}
 	var err error
 	moved := false
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
@@ -359,6 +378,40 @@ func (w *worker) updateStandbys() error {
 		w.setPositions()
 	}
 	return err
+}
+
+// resetStandby wipes a standby whose changelog position is out of range (Kafka's
+// TaskCorruptedException): it closes it without a checkpoint, deletes its directory and opens
+// it again empty, replaying its changelogs from their start. The caller holds w.mu.
+func (w *worker) resetStandby(t *runTask) error {
+	w.closeStandby(t, false)
+	delete(w.standbys, t.id)
+	if err := os.RemoveAll(t.dir); err != nil {
+		return fmt.Errorf("standby task %s: wiping state directory: %w", t.id, err)
+	}
+	nt, err := w.newTaskAs(w.ctx, t.id, true)
+	if err != nil {
+		return fmt.Errorf("standby task %s: reopening after a wipe: %w", t.id, err)
+	}
+	nt.warmup = t.warmup
+	nt.pos = map[changelog.TopicPartition]int64{}
+	add := map[string]map[int32]kgo.Offset{}
+	for _, ls := range nt.logged {
+		nt.pos[ls.tp] = 0
+		w.pmu.Lock()
+		delete(w.changelogOffsets, ls.tp)
+		w.pmu.Unlock()
+		w.sbByTP[ls.tp] = &sbTarget{task: nt, store: ls.name, raw: ls.raw}
+		if add[ls.tp.Topic] == nil {
+			add[ls.tp.Topic] = map[int32]kgo.Offset{}
+		}
+		add[ls.tp.Topic][ls.tp.Partition] = kgo.NewOffset().AtStart()
+	}
+	w.standbys[nt.id] = nt
+	w.d.registerStandby(nt)
+	w.setPositions()
+	w.sbClient.AddConsumePartitions(add)
+	return nil
 }
 
 // setPositions publishes the standbys' positions for AllLocalStorePartitionLags. The caller

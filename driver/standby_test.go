@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/tributary-go/tributary/changelog"
 	"github.com/tributary-go/tributary/cursor"
 	"github.com/tributary-go/tributary/driver"
 	"github.com/tributary-go/tributary/examples/wordcount"
@@ -289,4 +293,79 @@ func TestWarmupReplicas(t *testing.T) {
 	}
 	produceLines(t, c, lines(100, 4), truth)
 	eventually(t, "counts", 30*time.Second, func() string { return diffCounts(storeContents(t, d1, d2), truth) })
+}
+
+// lockedBuffer is an io.Writer safe for the loggers of several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// A standby whose checkpoint points past its changelog's end (as after the topic was
+// recreated) cannot replay from there: as Kafka treats a corrupted task, it is wiped and
+// replayed from the start, and its replica then holds every count again.
+func TestStandbyCorruptCheckpoint(t *testing.T) {
+	c := newCluster(t)
+	truth := map[string]int64{}
+	produceLines(t, c, lines(300, 11), truth)
+	opts := []driver.Option{driver.NumStandbyReplicas(1), driver.Concurrency(1), driver.Logger(discardLogger())}
+	d1 := start(t, c, t.TempDir(), opts...)
+	eventually(t, "first instance alone", 30*time.Second, func() string { return diffCounts(storeContents(t, d1), truth) })
+	dir2 := t.TempDir()
+	d2 := start(t, c, dir2, opts...)
+	eventually(t, "second instance's replicas caught up", 60*time.Second, func() string {
+		if len(d2.LocalStandbyTasks()) == 0 {
+			return "no standbys yet"
+		}
+		got, err := staleContents(t, d2)
+		if err != nil {
+			return err.Error()
+		}
+		return diffCounts(got, truth)
+	})
+	standbys := d2.LocalStandbyTasks()
+	if err := d2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range standbys {
+		path := filepath.Join(dir2, "wc", id.String(), changelog.CheckpointFile)
+		cp, err := changelog.ReadCheckpoint(path)
+		if err != nil || len(cp) == 0 {
+			t.Fatalf("standby %s checkpoint %s: %v %v", id, path, cp, err)
+		}
+		for tp := range cp {
+			cp[tp] = 999_999
+		}
+		if err := changelog.WriteCheckpoint(path, cp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	produceLines(t, c, lines(100, 12), truth)
+	logs := &lockedBuffer{}
+	d2 = start(t, c, dir2, append(opts, driver.Logger(slog.New(slog.NewTextHandler(logs, nil))))...)
+	eventually(t, "replicas replayed again after the wipe", 60*time.Second, func() string {
+		if len(d2.LocalStandbyTasks()) == 0 {
+			return "no standbys yet"
+		}
+		got, err := staleContents(t, d2)
+		if err != nil {
+			return err.Error()
+		}
+		return diffCounts(got, truth)
+	})
+	if !strings.Contains(logs.String(), "out of the changelog's range") {
+		t.Errorf("no wipe logged; logs:\n%s", logs)
+	}
 }
