@@ -42,11 +42,11 @@ const (
 )
 
 // deserializationHandler returns the task's deserialization handler: the configured one
-// (default LogAndFail), after sending the record to the dead-letter topic when one is set.
+// (default LogAndFail, logging to the driver's Logger), after sending the record to the dead-letter topic when one is set.
 func (w *worker) deserializationHandler() processor.DeserializationHandler {
 	h := w.d.cfg.onDeserialization
 	if h == nil {
-		h = processor.LogAndFail
+		h = processor.LogAndFailTo(w.d.cfg.logger)
 	}
 	dlq := w.d.cfg.deadLetterTopic
 	if dlq == "" {

@@ -145,7 +145,7 @@ func startGlobal(ctx context.Context, d *Driver) (_ *globalState, err error) {
 	}
 	onDeser := d.cfg.onDeserialization
 	if onDeser == nil {
-		onDeser = processor.LogAndFail
+		onDeser = processor.LogAndFailTo(d.cfg.logger)
 	}
 	stores := map[string]store.StateStore{}
 	for _, sub := range d.graph.Globals {

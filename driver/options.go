@@ -219,7 +219,8 @@ func DefaultTimestampExtractor(fn TimestampExtractor) Option {
 }
 
 // DeserializationHandler sets deserialization.exception.handler, default
-// processor.LogAndFail. With a DeadLetterTopic, records the handler skips or fails are sent
+// processor.LogAndFail logging to the driver's Logger (processor.LogAndFailTo; use
+// processor.LogAndContinueTo(logger) for Kafka's LogAndContinue through it). With a DeadLetterTopic, records the handler skips or fails are sent
 // there first.
 func DeserializationHandler(h processor.DeserializationHandler) Option {
 	return optionFunc(func(c *config) { c.onDeserialization = h })

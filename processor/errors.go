@@ -66,17 +66,34 @@ const (
 // Streams' DeserializationExceptionHandler).
 type DeserializationHandler func(err *DeserializationError) HandlerResponse
 
-// LogAndFail logs the error and stops processing (Kafka's LogAndFailExceptionHandler, the
-// default).
-func LogAndFail(err *DeserializationError) HandlerResponse {
-	slog.Error("tributary: cannot deserialize record, stopping", "topic", err.Topic, "partition", err.Partition, "offset", err.Offset, "source", err.Node, "error", err.Err)
+// LogAndFail logs the error to slog's default logger and stops processing (Kafka's
+// LogAndFailExceptionHandler, the default). LogAndFailTo logs elsewhere.
+func LogAndFail(err *DeserializationError) HandlerResponse { return logAndFail(slog.Default(), err) }
+
+// LogAndContinue logs the error to slog's default logger, skips the record and counts it in
+// dropped-records (Kafka's LogAndContinueExceptionHandler). LogAndContinueTo logs elsewhere.
+func LogAndContinue(err *DeserializationError) HandlerResponse {
+	return logAndContinue(slog.Default(), err)
+}
+
+// LogAndFailTo returns LogAndFail logging to l (the runtime's default handler logs to its
+// driver.Logger this way).
+func LogAndFailTo(l *slog.Logger) DeserializationHandler {
+	return func(err *DeserializationError) HandlerResponse { return logAndFail(l, err) }
+}
+
+// LogAndContinueTo returns LogAndContinue logging to l.
+func LogAndContinueTo(l *slog.Logger) DeserializationHandler {
+	return func(err *DeserializationError) HandlerResponse { return logAndContinue(l, err) }
+}
+
+func logAndFail(l *slog.Logger, err *DeserializationError) HandlerResponse {
+	l.Error("tributary: cannot deserialize record, stopping", "topic", err.Topic, "partition", err.Partition, "offset", err.Offset, "source", err.Node, "error", err.Err)
 	return Fail
 }
 
-// LogAndContinue logs the error, skips the record and counts it in dropped-records (Kafka's
-// LogAndContinueExceptionHandler).
-func LogAndContinue(err *DeserializationError) HandlerResponse {
-	slog.Warn("tributary: skipping record that cannot be deserialized", "topic", err.Topic, "partition", err.Partition, "offset", err.Offset, "source", err.Node, "error", err.Err)
+func logAndContinue(l *slog.Logger, err *DeserializationError) HandlerResponse {
+	l.Warn("tributary: skipping record that cannot be deserialized", "topic", err.Topic, "partition", err.Partition, "offset", err.Offset, "source", err.Node, "error", err.Err)
 	return Continue
 }
 
@@ -89,13 +106,27 @@ type ProcessingHandler func(err *ProcessingError) HandlerResponse
 // LogAndFailProcessing logs the error and stops processing (Kafka's
 // LogAndFailProcessingExceptionHandler, the default).
 func LogAndFailProcessing(err *ProcessingError) HandlerResponse {
-	slog.Error("tributary: processing error, stopping", "error", err)
-	return Fail
+	return LogAndFailProcessingTo(slog.Default())(err)
+}
+
+// LogAndFailProcessingTo returns LogAndFailProcessing logging to l.
+func LogAndFailProcessingTo(l *slog.Logger) ProcessingHandler {
+	return func(err *ProcessingError) HandlerResponse {
+		l.Error("tributary: processing error, stopping", "error", err)
+		return Fail
+	}
+}
+
+// LogAndContinueProcessingTo returns LogAndContinueProcessing logging to l.
+func LogAndContinueProcessingTo(l *slog.Logger) ProcessingHandler {
+	return func(err *ProcessingError) HandlerResponse {
+		l.Warn("tributary: skipping record after a processing error", "error", err)
+		return Continue
+	}
 }
 
 // LogAndContinueProcessing logs the error, drops the record and goes on (Kafka's
 // LogAndContinueProcessingExceptionHandler).
 func LogAndContinueProcessing(err *ProcessingError) HandlerResponse {
-	slog.Warn("tributary: skipping record after a processing error", "error", err)
-	return Continue
+	return LogAndContinueProcessingTo(slog.Default())(err)
 }
