@@ -301,7 +301,9 @@ func NumStandbyReplicas(n int) Option { return optionFunc(func(c *config) { c.nu
 // AcceptableRecoveryLag sets acceptable.recovery.lag, default 10000 (KIP-441): an instance
 // whose state for a task is at most this many changelog records behind counts as caught up and
 // can be given the active task at once; a task is never moved to an instance that is further
-// behind while a caught-up one exists. It gets a warmup replica instead.
+// behind while a caught-up one exists. It gets a warmup replica instead. Under exactly-once a
+// caught-up replica stays one record (the commit marker) behind per changelog partition, so 0
+// there means a warmup is never caught up: keep it at least the number of a task's stores.
 func AcceptableRecoveryLag(n int64) Option {
 	return optionFunc(func(c *config) { c.acceptableLag = n })
 }

@@ -181,7 +181,7 @@ func (w *worker) syncStandbys(ctx context.Context, ids, warmups []processor.Task
 			if add[ls.tp.Topic] == nil {
 				add[ls.tp.Topic] = map[int32]kgo.Offset{}
 			}
-			add[ls.tp.Topic][ls.tp.Partition] = kgo.NewOffset().At(t.pos[ls.tp])
+			add[ls.tp.Topic][ls.tp.Partition] = standbyOffset(t.pos[ls.tp])
 		}
 		w.standbys[t.id] = t
 	}
@@ -204,6 +204,16 @@ func (w *worker) syncStandbys(ctx context.Context, ids, warmups []processor.Task
 		w.log("tributary: standby tasks assigned", "standbys", len(w.standbys), "new", len(created), "warmups", len(warmups))
 	}
 	return nil
+}
+
+// standbyOffset is where a standby's replay starts: its position, or the log start when it
+// has none (a changelog's first offset need not be 0: compacted-and-deleted window
+// changelogs, deleted records).
+func standbyOffset(pos int64) kgo.Offset {
+	if pos <= 0 {
+		return kgo.NewOffset().AtStart()
+	}
+	return kgo.NewOffset().At(pos)
 }
 
 func sumPos(pos map[changelog.TopicPartition]int64) int64 {
@@ -333,11 +343,6 @@ func (w *worker) updateStandbys() error {
 		}
 		w.d.cfg.logger.Warn("tributary: standby fetch error", "topic", topic, "partition", p, "error", err)
 	})
-	for _, t := range corrupted {
-		if err := w.resetStandby(t); err != nil {
-			return err
-		}
-	}
 	var err error
 	moved := false
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
@@ -346,8 +351,8 @@ func (w *worker) updateStandbys() error {
 		}
 		tp := changelog.TopicPartition{Topic: p.Topic, Partition: p.Partition}
 		tgt := w.sbByTP[tp]
-		if tgt == nil {
-			return // no longer a standby here
+		if tgt == nil || slices.Contains(corrupted, tgt.task) {
+			return // no longer a standby here, or wiped below: replayed from the start
 		}
 		pos := tgt.task.pos[tp]
 		batch := w.sbBatch[:0]
@@ -377,18 +382,30 @@ func (w *worker) updateStandbys() error {
 	if moved {
 		w.setPositions()
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	for _, t := range corrupted {
+		if err := w.resetStandby(t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // resetStandby wipes a standby whose changelog position is out of range (Kafka's
 // TaskCorruptedException): it closes it without a checkpoint, deletes its directory and opens
 // it again empty, replaying its changelogs from their start. The caller holds w.mu.
 func (w *worker) resetStandby(t *runTask) error {
+	// Without its checkpoint the task's logged state is wiped when it opens again (newTaskAs,
+	// which keeps unlogged persistent stores); the file goes while the directory is held.
+	if t.cpPath != "" {
+		if err := os.Remove(t.cpPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("standby task %s: removing checkpoint: %w", t.id, err)
+		}
+	}
 	w.closeStandby(t, false)
 	delete(w.standbys, t.id)
-	if err := os.RemoveAll(t.dir); err != nil {
-		return fmt.Errorf("standby task %s: wiping state directory: %w", t.id, err)
-	}
 	nt, err := w.newTaskAs(w.ctx, t.id, true)
 	if err != nil {
 		return fmt.Errorf("standby task %s: reopening after a wipe: %w", t.id, err)
@@ -452,11 +469,14 @@ func (w *worker) maintainStandbys() error {
 		return nil
 	}
 	probe := !now.Before(w.probeAt)
-	if !probe && now.Sub(w.lastWarmupCheck) >= time.Second {
-		w.lastWarmupCheck = now
+	// The early trigger (not in Kafka, which only probes on the interval) is rate-limited:
+	// a check every second at most, and no forced rebalance within 5 s of the last one.
+	if !probe && now.Sub(w.lastWarmupCheck) >= time.Second && now.Sub(w.lastProbe) >= 5*time.Second {
 		probe = w.warmupsCaughtUp()
+		w.lastWarmupCheck = time.Now()
 	}
 	if probe {
+		w.lastProbe = now
 		w.log("tributary: probing rebalance (warmup replicas)", "caught_up", now.Before(w.probeAt))
 		w.probeAt = time.Time{}
 		w.reportOwned() // the leader sees the warmups' fresh offset sums
@@ -482,7 +502,9 @@ func (w *worker) warmupsCaughtUp() bool {
 	if warm == 0 {
 		return false
 	}
-	ends, err := w.listEnds(slices.Compact(slices.Sorted(slices.Values(topics))))
+	ctx, cancel := context.WithTimeout(w.ctx, 2*time.Second) // on the processing loop: keep it short
+	defer cancel()
+	ends, err := w.d.listEnds(ctx, slices.Compact(slices.Sorted(slices.Values(topics))))
 	if err != nil {
 		return false
 	}
@@ -496,19 +518,17 @@ func (w *worker) warmupsCaughtUp() bool {
 			if !ok || end.Err != nil {
 				return false
 			}
-			lag += max(end.Offset-t.pos[ls.tp], 0)
+			l := end.Offset - t.pos[ls.tp]
+			if w.eos() {
+				l-- // a read_committed replica stops before the last commit marker
+			}
+			lag += max(l, 0)
 		}
 		if lag > w.d.cfg.acceptableLag {
 			return false
 		}
 	}
 	return true
-}
-
-// listEnds lists the end offsets of topics: the last stable offsets under exactly-once (what
-// a read_committed replica can reach), the high watermarks otherwise.
-func (w *worker) listEnds(topics []string) (kadm.ListedOffsets, error) {
-	return w.d.listEnds(w.ctx, topics)
 }
 
 func (d *Driver) listEnds(ctx context.Context, topics []string) (kadm.ListedOffsets, error) {

@@ -74,6 +74,7 @@ type worker struct {
 	sbClient        *kgo.Client
 	sbBatch         []kv.Entry
 	probeAt         time.Time
+	lastProbe       time.Time
 	lastWarmupCheck time.Time
 	lastOwned       time.Time
 	// amu guards the standby part of the assignment, from the assignor to onAssigned.
@@ -685,6 +686,7 @@ func (w *worker) onRevoked(_ context.Context, _ *kgo.Client, _ map[string][]int3
 		t.suspended = true
 	}
 	clear(w.byTP)
+	w.reportOwned() // fresh offset sums for the join
 }
 
 // onLost drops every task without committing (the session was lost: another member may own
@@ -718,6 +720,9 @@ func (w *worker) dropTasks(why error) {
 	w.pmu.Lock()
 	w.prodErr = nil
 	w.pmu.Unlock()
+	// The rejoin must not claim the dropped tasks (they would stay here, to be restored,
+	// rather than go to a caught-up standby).
+	w.reportOwned()
 }
 
 // flushFor waits up to d for the produced records in flight.
@@ -775,13 +780,23 @@ func (w *worker) onAssigned(clientCtx context.Context, _ *kgo.Client, assigned m
 		}
 	}
 	standby, warmup, probe := w.takeNextAssignment()
+	// Standbys this worker no longer has are closed first, as the actives above: a sibling
+	// worker of this instance may be waiting for their directories.
+	for id, t := range w.standbys {
+		if _, active := want[id]; !active && !slices.Contains(standby, id) {
+			w.closeStandby(t, true)
+			delete(w.standbys, id)
+		}
+	}
 	// A standby assigned active here is promoted: it restores only the tail of its changelogs.
 	var promoted []*runTask
 	for id := range want {
 		if _, ok := w.tasks[id]; !ok && w.standbys[id] != nil {
 			t, err := w.promote(id)
 			if err != nil {
-				w.releaseTask(t, false)
+				for _, p := range append(promoted, t) {
+					w.releaseTask(p, false)
+				}
 				fail(err)
 				return
 			}
@@ -827,12 +842,16 @@ func (w *worker) onAssigned(clientCtx context.Context, _ *kgo.Client, assigned m
 		// new tasks and restore them in full.
 		w.d.cfg.logger.Warn("tributary: checkpoint out of the changelog's range, wiping and restoring in full", "error", err)
 		for i, t := range created {
+			// Without its checkpoint the task's logged state is wiped when it is created
+			// again (newTask); the file goes while the task still holds its directory.
+			if t.cpPath != "" {
+				if rerr := os.Remove(t.cpPath); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
+					fail(fmt.Errorf("task %s: removing checkpoint: %w", t.id, rerr))
+					return
+				}
+			}
 			w.closeTask(t, false)
 			delete(w.tasks, t.id)
-			if rerr := os.RemoveAll(t.dir); rerr != nil {
-				fail(fmt.Errorf("task %s: wiping state directory: %w", t.id, rerr))
-				return
-			}
 			nt, nerr := w.newTask(ctx, t.id)
 			if nerr != nil {
 				fail(nerr)
