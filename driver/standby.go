@@ -162,33 +162,10 @@ func (w *worker) syncStandbys(ctx context.Context, ids, warmups []processor.Task
 			return err
 		}
 	}
-	add := map[string]map[int32]kgo.Offset{}
 	for _, t := range created {
-		t.pos = map[changelog.TopicPartition]int64{}
-		w.pmu.Lock()
-		for _, ls := range t.logged {
-			pos := int64(0)
-			if off, ok := w.changelogOffsets[ls.tp]; ok && ls.persistent {
-				pos = off + 1
-			}
-			delete(w.changelogOffsets, ls.tp) // an active owner's figure; a standby has pos
-			t.pos[ls.tp] = pos
-		}
-		w.pmu.Unlock()
-		t.cpPos = sumPos(t.pos)
-		for _, ls := range t.logged {
-			w.sbByTP[ls.tp] = &sbTarget{task: t, store: ls.name, raw: ls.raw}
-			if add[ls.tp.Topic] == nil {
-				add[ls.tp.Topic] = map[int32]kgo.Offset{}
-			}
-			add[ls.tp.Topic][ls.tp.Partition] = standbyOffset(t.pos[ls.tp])
-		}
-		w.standbys[t.id] = t
+		w.startStandby(t)
 	}
 	w.setPositions()
-	if len(add) > 0 {
-		w.sbClient.AddConsumePartitions(add)
-	}
 	for _, t := range w.standbys {
 		t.warmup = false
 	}
@@ -196,9 +173,6 @@ func (w *worker) syncStandbys(ctx context.Context, ids, warmups []processor.Task
 		if t := w.standbys[id]; t != nil {
 			t.warmup = true
 		}
-	}
-	for _, t := range w.standbys {
-		w.d.registerStandby(t)
 	}
 	if len(created) > 0 || len(ids) > 0 {
 		w.log("tributary: standby tasks assigned", "standbys", len(w.standbys), "new", len(created), "warmups", len(warmups))
@@ -214,6 +188,35 @@ func standbyOffset(pos int64) kgo.Offset {
 		return kgo.NewOffset().AtStart()
 	}
 	return kgo.NewOffset().At(pos)
+}
+
+// startStandby makes the newly opened t one of the worker's standbys: its positions are its
+// checkpoint's (the changelog offsets newTaskAs read), and its changelog partitions are added
+// to the standby client from there. The caller holds w.mu and calls setPositions.
+func (w *worker) startStandby(t *runTask) {
+	t.pos = map[changelog.TopicPartition]int64{}
+	add := map[string]map[int32]kgo.Offset{}
+	w.pmu.Lock()
+	for _, ls := range t.logged {
+		pos := int64(0)
+		if off, ok := w.changelogOffsets[ls.tp]; ok && ls.persistent {
+			pos = off + 1
+		}
+		delete(w.changelogOffsets, ls.tp) // an active owner's figure; a standby has pos
+		t.pos[ls.tp] = pos
+		w.sbByTP[ls.tp] = &sbTarget{task: t, store: ls.name, raw: ls.raw}
+		if add[ls.tp.Topic] == nil {
+			add[ls.tp.Topic] = map[int32]kgo.Offset{}
+		}
+		add[ls.tp.Topic][ls.tp.Partition] = standbyOffset(pos)
+	}
+	w.pmu.Unlock()
+	t.cpPos = sumPos(t.pos)
+	w.standbys[t.id] = t
+	w.d.registerStandby(t)
+	if len(add) > 0 {
+		w.sbClient.AddConsumePartitions(add)
+	}
 }
 
 func sumPos(pos map[changelog.TopicPartition]int64) int64 {
@@ -411,23 +414,8 @@ func (w *worker) resetStandby(t *runTask) error {
 		return fmt.Errorf("standby task %s: reopening after a wipe: %w", t.id, err)
 	}
 	nt.warmup = t.warmup
-	nt.pos = map[changelog.TopicPartition]int64{}
-	add := map[string]map[int32]kgo.Offset{}
-	for _, ls := range nt.logged {
-		nt.pos[ls.tp] = 0
-		w.pmu.Lock()
-		delete(w.changelogOffsets, ls.tp)
-		w.pmu.Unlock()
-		w.sbByTP[ls.tp] = &sbTarget{task: nt, store: ls.name, raw: ls.raw}
-		if add[ls.tp.Topic] == nil {
-			add[ls.tp.Topic] = map[int32]kgo.Offset{}
-		}
-		add[ls.tp.Topic][ls.tp.Partition] = kgo.NewOffset().AtStart()
-	}
-	w.standbys[nt.id] = nt
-	w.d.registerStandby(nt)
+	w.startStandby(nt) // no checkpoint: from the log start
 	w.setPositions()
-	w.sbClient.AddConsumePartitions(add)
 	return nil
 }
 
